@@ -1,0 +1,111 @@
+import { scopes, type Scope } from "./domain/api-key.js";
+import { defaultLifetimePolicy, type LifetimePolicy } from "./domain/policy.js";
+
+/** Configured API keys name their SHA-256 only: the service never needs the secret. */
+export interface ConfiguredKey {
+  id: string;
+  tenant: string;
+  scopes: Scope[];
+  sha256: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: string;
+  apiKeys: ConfiguredKey[];
+  lifetimes: LifetimePolicy;
+  workflowLifetimes: Record<string, Partial<LifetimePolicy>>;
+  corsOrigins: string[] | "*";
+  maxRequestBytes: number;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** Reads and validates the environment, reporting every problem at once. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const json = <T>(name: string, fallback: T): T => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    try {
+      return JSON.parse(raw) as T;
+    } catch {
+      problems.push(`${name} must be JSON`);
+      return fallback;
+    }
+  };
+
+  const logLevel = env["LOG_LEVEL"] || "info";
+  if (!logLevels.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${logLevels.join(", ")}`);
+
+  const lifetimes: LifetimePolicy = {
+    submissionSeconds: int("SESSIONFLOW_SESSION_LIFETIME_SECONDS", defaultLifetimePolicy.submissionSeconds, 1, 86_400),
+    linkSeconds: int("SESSIONFLOW_LINK_LIFETIME_SECONDS", defaultLifetimePolicy.linkSeconds, 1, 90 * 86_400),
+    transferSeconds: int("SESSIONFLOW_TRANSFER_LIFETIME_SECONDS", defaultLifetimePolicy.transferSeconds, 1, 86_400),
+  };
+
+  const workflowLifetimes = json<Record<string, Partial<LifetimePolicy>>>("SESSIONFLOW_WORKFLOW_LIFETIMES", {});
+  if (typeof workflowLifetimes !== "object" || workflowLifetimes === null || Array.isArray(workflowLifetimes)) {
+    problems.push('SESSIONFLOW_WORKFLOW_LIFETIMES must be an object like {"bank-signup":{"submissionSeconds":300}}');
+  } else {
+    for (const [workflow, policy] of Object.entries(workflowLifetimes)) {
+      for (const [key, value] of Object.entries(policy ?? {})) {
+        if (!(key in defaultLifetimePolicy) || !Number.isInteger(value) || (value as number) < 1) {
+          problems.push(`SESSIONFLOW_WORKFLOW_LIFETIMES.${workflow}.${key} must be one of submissionSeconds, linkSeconds, transferSeconds with a positive whole number`);
+        }
+      }
+    }
+  }
+
+  const apiKeys = json<ConfiguredKey[]>("SESSIONFLOW_API_KEYS", []);
+  if (!Array.isArray(apiKeys)) problems.push("SESSIONFLOW_API_KEYS must be a JSON array");
+  else {
+    apiKeys.forEach((k, i) => {
+      const at = `SESSIONFLOW_API_KEYS[${i}]`;
+      if (typeof k?.id !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(k.id)) problems.push(`${at}.id must be 1-64 letters, digits, _ or -`);
+      if (typeof k?.tenant !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(k.tenant)) problems.push(`${at}.tenant must be 1-64 letters, digits, _ or -`);
+      if (typeof k?.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(k.sha256)) problems.push(`${at}.sha256 must be 64 lowercase hex digits`);
+      if (!Array.isArray(k?.scopes) || k.scopes.length === 0 || !k.scopes.every((s) => scopes.includes(s))) {
+        problems.push(`${at}.scopes must list some of ${scopes.join(", ")}`);
+      }
+    });
+  }
+
+  const origins = (env["SESSIONFLOW_CORS_ORIGINS"] ?? "*").trim();
+  if (env["MONGODB_URI"]) {
+    problems.push("MONGODB_URI is set, but this build has only the embedded store; unset it to run embedded");
+  }
+
+  const config: Config = {
+    port: int("PORT", 8080, 0, 65_535),
+    host: env["HOST"] || "0.0.0.0",
+    logLevel,
+    apiKeys: Array.isArray(apiKeys) ? apiKeys : [],
+    lifetimes,
+    workflowLifetimes: workflowLifetimes ?? {},
+    corsOrigins: origins === "*" ? "*" : origins.split(",").map((o) => o.trim()).filter(Boolean),
+    maxRequestBytes: int("SESSIONFLOW_MAX_REQUEST_BYTES", 1024 * 1024, 1024, 16 * 1024 * 1024),
+    shutdownGraceMs: int("SESSIONFLOW_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,42 @@
+import { randomBytes } from "node:crypto";
+import { sha256Hex } from "./canonical-json.js";
+
+/** What a key may do. Each RPC names the one scope it needs. */
+export const scopes = ["sessions", "audit", "billing", "configuration"] as const;
+export type Scope = (typeof scopes)[number];
+
+/** A tenant API key as stored: the secret itself is never kept, only its SHA-256. */
+export interface ApiKey {
+  id: string;
+  tenantId: string;
+  scopes: Scope[];
+  hash: string;
+  createTime: Date;
+}
+
+/** Who is calling, as established by authentication. */
+export interface Principal {
+  tenantId: string;
+  /** Stable, non-secret name for audit records and logs, for example "key:k_3f9a01". */
+  name: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+/**
+ * Keys carry 256 random bits, so a plain SHA-256 is a safe verifier: there is nothing to
+ * brute-force, and lookups by hash stay a single indexed read.
+ */
+export function hashApiKey(secret: string): string {
+  return sha256Hex(secret);
+}
+
+export interface IssuedKey {
+  secret: string;
+  key: ApiKey;
+}
+
+export function issueApiKey(tenantId: string, keyScopes: Scope[], now: Date): IssuedKey {
+  const id = `k_${randomBytes(6).toString("hex")}`;
+  const secret = `sf_${id}_${randomBytes(32).toString("base64url")}`;
+  return { secret, key: { id, tenantId, scopes: keyScopes, hash: hashApiKey(secret), createTime: now } };
+}

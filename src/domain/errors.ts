@@ -1,0 +1,46 @@
+/**
+ * The one catalog of error reasons. Each reason has a fixed status (mapped to a Connect code
+ * at the edge) so a reason never travels with two different codes.
+ * The names match `sessionflow.v1.ErrorReason` without its prefix.
+ */
+export const errorCatalog = {
+  INVALID_REQUEST: "invalid-argument",
+  SESSION_CLOSED: "failed-precondition",
+  SESSION_WORKFLOW_MISMATCH: "failed-precondition",
+  SESSION_NOT_FOUND: "not-found",
+  IDEMPOTENCY_KEY_REUSED: "failed-precondition",
+  UNAUTHENTICATED: "unauthenticated",
+  SCOPE_MISSING: "permission-denied",
+  SESSION_FULL: "resource-exhausted",
+  INVALID_PAGE_TOKEN: "invalid-argument",
+  CONCURRENT_MODIFICATION: "aborted",
+  REQUEST_TOO_LARGE: "resource-exhausted",
+  INTERNAL: "internal",
+} as const;
+
+export type ErrorReason = keyof typeof errorCatalog;
+export type ErrorStatus = (typeof errorCatalog)[ErrorReason];
+
+/** A field that failed validation; the description never repeats the value (it may be personal data). */
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+export class DomainError extends Error {
+  readonly status: ErrorStatus;
+  constructor(
+    readonly reason: ErrorReason,
+    message: string,
+    readonly violations: readonly FieldViolation[] = [],
+  ) {
+    super(message);
+    this.name = "DomainError";
+    this.status = errorCatalog[reason];
+  }
+}
+
+export function invalid(violations: FieldViolation[]): DomainError {
+  const fields = violations.map((v) => v.field).join(", ");
+  return new DomainError("INVALID_REQUEST", `invalid request: ${fields}`, violations);
+}

@@ -1,0 +1,96 @@
+/** The session aggregate: everything one session holds, stored as one unit. */
+
+export type SessionState = "OPEN" | "ANALYSING" | "WARNING" | "RESOLVED" | "FAILED";
+export type SessionOrigin = "SUBMISSION" | "LINK" | "TRANSFER";
+export type Disposition = "CREATED" | "CONTINUED" | "REPLACED_EXPIRED" | "REPLACED_UNKNOWN";
+
+export interface PostalAddress {
+  lines: string[];
+  locality: string;
+  administrativeArea: string;
+  postalCode: string;
+  regionCode: string;
+}
+
+export interface Identity {
+  fullName?: string;
+  email?: string;
+  phone?: string;
+  address?: PostalAddress;
+  dateOfBirth?: string;
+}
+
+export interface DeviceSignals {
+  deviceId?: string;
+  ipAddress?: string;
+  userAgent?: string;
+  automationFlags: string[];
+}
+
+export interface Submission {
+  index: number;
+  requestId: string;
+  submitTime: Date;
+  identity: Identity;
+  device?: DeviceSignals;
+  step: string;
+  complete: boolean;
+}
+
+/** One immutable, hash-chained record of a request that touched the session. */
+export interface AuditRecord {
+  sequence: number;
+  recordTime: Date;
+  requestId: string;
+  /** SHA-256 of the canonical request without its request id; tells a retry from a reuse. */
+  fingerprint: string;
+  procedure: string;
+  principal: string;
+  provided: Record<string, unknown>;
+  returned: Record<string, unknown>;
+  previousHash: string;
+  hash: string;
+}
+
+export interface Session {
+  tenantId: string;
+  id: string;
+  workflow: string;
+  market: string;
+  state: SessionState;
+  origin: SessionOrigin;
+  createTime: Date;
+  updateTime: Date;
+  expireTime: Date;
+  /** The expired session this one replaced. The reverse link is found by querying this field. */
+  replaces?: string;
+  /** False only for sessions that must not bill, such as transfers (one billable event per journey). */
+  billable: boolean;
+  version: number;
+  identity: Identity;
+  submissions: Submission[];
+  currentStep: string;
+  inputComplete: boolean;
+  audit: AuditRecord[];
+}
+
+export const closedStates: ReadonlySet<SessionState> = new Set(["RESOLVED", "FAILED"]);
+
+export function isClosed(session: Session): boolean {
+  return closedStates.has(session.state);
+}
+
+export function isExpired(session: Session, now: Date): boolean {
+  return now.getTime() >= session.expireTime.getTime();
+}
+
+/** Merges identity elements: a later non-empty value wins, an address replaces the earlier one whole. */
+export function mergeIdentity(base: Identity, update: Identity): Identity {
+  const merged: Identity = { ...base };
+  for (const key of ["fullName", "email", "phone", "dateOfBirth"] as const) {
+    const value = update[key];
+    if (value !== undefined && value !== "") merged[key] = value;
+  }
+  if (update.address) merged.address = update.address;
+  return merged;
+}

@@ -1,0 +1,150 @@
+import { appendAudit, findAuditByRequest } from "./audit.js";
+import { DomainError } from "./errors.js";
+import { lifetimeSeconds, type LifetimePolicy } from "./policy.js";
+import {
+  isClosed,
+  isExpired,
+  mergeIdentity,
+  type AuditRecord,
+  type DeviceSignals,
+  type Disposition,
+  type Identity,
+  type Session,
+  type SessionOrigin,
+} from "./session.js";
+
+/** The most submissions one session holds, so one aggregate stays far below a document limit. */
+export const maxSubmissionsPerSession = 200;
+
+export interface SubmitCommand {
+  tenantId: string;
+  principal: string;
+  procedure: string;
+  sessionId?: string;
+  workflow: string;
+  market: string;
+  requestId: string;
+  /** Set when the caller chose the request id; only then can a later call replay it. */
+  clientRequestId: boolean;
+  fingerprint: string;
+  identity: Identity;
+  device?: DeviceSignals;
+  step: string;
+  complete: boolean;
+}
+
+export type Resolution =
+  | { kind: "continue" }
+  | { kind: "replay"; record: AuditRecord }
+  | { kind: "replace-expired" }
+  | { kind: "replace-unknown" };
+
+/**
+ * Decides what a submission does with the session it names (SPEC §1). `existing` is the
+ * caller tenant's session with that id, if any; another tenant's session never reaches here,
+ * so it is indistinguishable from an unknown id.
+ */
+export function resolveSubmission(existing: Session | undefined, cmd: SubmitCommand, now: Date): Resolution {
+  if (!existing) return { kind: "replace-unknown" };
+  const earlier = cmd.clientRequestId ? findAuditByRequest(existing, cmd.requestId) : undefined;
+  if (earlier) return replayOrRefuse(earlier, cmd);
+  if (existing.workflow !== cmd.workflow) {
+    throw new DomainError(
+      "SESSION_WORKFLOW_MISMATCH",
+      "the session belongs to another workflow; a session id is never reused across workflows",
+    );
+  }
+  if (isExpired(existing, now)) return { kind: "replace-expired" };
+  if (isClosed(existing)) {
+    throw new DomainError("SESSION_CLOSED", "the session is closed and can no longer change");
+  }
+  if (existing.submissions.length >= maxSubmissionsPerSession) {
+    throw new DomainError("SESSION_FULL", `a session holds at most ${maxSubmissionsPerSession} submissions`);
+  }
+  return { kind: "continue" };
+}
+
+export function replayOrRefuse(earlier: AuditRecord, cmd: SubmitCommand): Resolution {
+  if (earlier.fingerprint !== cmd.fingerprint || earlier.procedure !== cmd.procedure) {
+    throw new DomainError("IDEMPOTENCY_KEY_REUSED", "the request id was already used for a different request");
+  }
+  return { kind: "replay", record: earlier };
+}
+
+export interface NewSessionInput {
+  tenantId: string;
+  id: string;
+  workflow: string;
+  market: string;
+  origin: SessionOrigin;
+  policy: LifetimePolicy;
+  replaces?: string;
+  billable?: boolean;
+}
+
+export function createSession(input: NewSessionInput, now: Date): Session {
+  return {
+    tenantId: input.tenantId,
+    id: input.id,
+    workflow: input.workflow,
+    market: input.market,
+    state: "OPEN",
+    origin: input.origin,
+    createTime: now,
+    updateTime: now,
+    expireTime: new Date(now.getTime() + lifetimeSeconds(input.policy, input.origin) * 1000),
+    ...(input.replaces ? { replaces: input.replaces } : {}),
+    billable: input.billable ?? true,
+    version: 0,
+    identity: {},
+    submissions: [],
+    currentStep: "",
+    inputComplete: false,
+    audit: [],
+  };
+}
+
+/** Applies a submission to an open session and audits it; returns the next version of the aggregate. */
+export function applySubmission(session: Session, cmd: SubmitCommand, disposition: Disposition, now: Date): Session {
+  const submission = {
+    index: session.submissions.length + 1,
+    requestId: cmd.requestId,
+    submitTime: now,
+    identity: cmd.identity,
+    ...(cmd.device ? { device: cmd.device } : {}),
+    step: cmd.step,
+    complete: cmd.complete,
+  };
+  const next: Session = {
+    ...session,
+    version: session.version + 1,
+    updateTime: now,
+    identity: mergeIdentity(session.identity, cmd.identity),
+    submissions: [...session.submissions, submission],
+    currentStep: cmd.step || session.currentStep,
+    inputComplete: session.inputComplete || cmd.complete,
+  };
+  next.audit = appendAudit(session.audit, {
+    recordTime: now,
+    requestId: cmd.requestId,
+    fingerprint: cmd.fingerprint,
+    procedure: cmd.procedure,
+    principal: cmd.principal,
+    provided: submissionPayload(cmd),
+    returned: { sessionId: next.id, disposition, state: next.state, version: next.version },
+  });
+  return next;
+}
+
+/** What the audit trail keeps of a submission: the data, not the routing fields. */
+function submissionPayload(cmd: SubmitCommand): Record<string, unknown> {
+  return {
+    ...(cmd.sessionId ? { sessionId: cmd.sessionId } : {}),
+    workflow: cmd.workflow,
+    ...(cmd.market ? { market: cmd.market } : {}),
+    identity: cmd.identity,
+    ...(cmd.device ? { device: cmd.device } : {}),
+    ...(cmd.step ? { step: cmd.step } : {}),
+    complete: cmd.complete,
+  };
+}

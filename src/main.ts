@@ -1,0 +1,60 @@
+import { ConfigError, loadConfig } from "./config.js";
+import { systemClock } from "./domain/clock.js";
+import { createPolicies } from "./domain/policy.js";
+import { createLogger } from "./logger.js";
+import { ensureDevelopmentKey, loadApiKeys } from "./server/api-keys.js";
+import { createApp } from "./server/app.js";
+import { createMemoryStore } from "./store/memory-store.js";
+
+/** Composition root: config -> logger -> store -> server. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`sessionflow: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const logger = createLogger(config.logLevel);
+  const store = createMemoryStore();
+  await loadApiKeys(store, config.apiKeys, systemClock.now());
+  const devKey = await ensureDevelopmentKey(store, systemClock.now());
+  if (devKey) {
+    // Printed once, straight to the terminal and never through the logger, which must not see secrets.
+    process.stderr.write(
+      `\nNo API keys configured: created development tenant "dev" with every scope.\n` +
+        `Its API key (shown once, not stored):\n\n  ${devKey.secret}\n\n`,
+    );
+  }
+
+  const app = createApp({
+    store,
+    logger,
+    policies: createPolicies(config.lifetimes, config.workflowLifetimes),
+    corsOrigins: config.corsOrigins,
+    maxRequestBytes: config.maxRequestBytes,
+  });
+  const address = await app.server.listen(config.port, config.host);
+  logger.info({ port: address.port, host: address.address, store: "memory" }, "sessionflow listening");
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await app.shutdown(config.shutdownGraceMs);
+    await store.close();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`sessionflow: failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+import type { DescService } from "@bufbuild/protobuf";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { systemClock, type Clock } from "../domain/clock.js";
+import { createUuidV7Generator, type IdGenerator } from "../domain/ids.js";
+import { createPolicies, type Policies } from "../domain/policy.js";
+import { createSessionUseCases } from "../domain/sessions.js";
+import { createBillingService } from "../service/billing-service.js";
+import { createAccessTable } from "../service/scopes.js";
+import { createSessionService } from "../service/session-service.js";
+import { createSubmissionService, dispositionHeader } from "../service/submission-service.js";
+import type { Store } from "../store/store.js";
+import { Health } from "../../gen/health/v1/health_pb.js";
+import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
+import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
+import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
+import { withCors } from "./cors.js";
+import { createHealthService, createHealthState, ServingStatus, type HealthState } from "./health.js";
+import { createAuthInterceptor } from "./interceptors/auth.js";
+import { createErrorInterceptor } from "./interceptors/errors.js";
+import { createLoggingInterceptor } from "./interceptors/logging.js";
+import { createOnePortServer, type OnePortServer } from "./one-port.js";
+import { createProbes } from "./probes.js";
+import { createReflectionService } from "./reflection.js";
+
+export interface AppOptions {
+  store: Store;
+  logger: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+  policies?: Policies;
+  /** Largest accepted request message; SPEC §6 caps it at 1 MiB. */
+  maxRequestBytes?: number;
+  corsOrigins?: readonly string[] | "*";
+}
+
+export interface App {
+  server: OnePortServer;
+  health: HealthState;
+  /** Marks the app not serving, ends streams, and closes the port after in-flight calls finish. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** A service implementation together with its descriptor, so routing and reflection share one list. */
+interface Registration {
+  service: DescService;
+  impl: ServiceImpl<DescService>;
+}
+
+export function createApp(opts: AppOptions): App {
+  const clock = opts.clock ?? systemClock;
+  const sessions = createSessionUseCases({
+    store: opts.store,
+    clock,
+    ids: opts.ids ?? createUuidV7Generator(() => clock.now().getTime()),
+    policies: opts.policies ?? createPolicies(),
+  });
+
+  const api: Registration[] = [
+    { service: SubmissionService, impl: createSubmissionService(sessions) },
+    { service: SessionService, impl: createSessionService(sessions) },
+    { service: BillingService, impl: createBillingService(opts.store) },
+  ];
+  const health = createHealthState(api.map((r) => r.service.typeName));
+  const reflected = [...api.map((r) => r.service), Health, ServerReflection];
+  const registrations: Registration[] = [
+    ...api,
+    { service: Health, impl: createHealthService(health) },
+    { service: ServerReflection, impl: createReflectionService(reflected) },
+  ];
+
+  const shutdown = new AbortController();
+  const routes = (router: ConnectRouter) => {
+    for (const { service, impl } of registrations) router.service(service, impl);
+  };
+  const handler = connectNodeAdapter({
+    routes,
+    readMaxBytes: opts.maxRequestBytes ?? 1024 * 1024,
+    shutdownSignal: shutdown.signal,
+    interceptors: [
+      createLoggingInterceptor(opts.logger),
+      createErrorInterceptor(opts.logger),
+      createAuthInterceptor({
+        apiKeys: opts.store.apiKeys,
+        accessOf: createAccessTable([Health, ServerReflection]),
+      }),
+    ],
+    fallback: createProbes({ health, store: opts.store }),
+  });
+  const server = createOnePortServer(
+    withCors(handler, { origins: opts.corsOrigins ?? "*", exposeHeaders: [dispositionHeader] }),
+  );
+
+  return {
+    server,
+    health,
+    async shutdown(graceMs) {
+      for (const name of health.all().keys()) health.set(name, ServingStatus.NOT_SERVING);
+      const closing = server.close(graceMs);
+      // Streams end now so their clients resume elsewhere; unary calls get the grace period.
+      shutdown.abort();
+      await closing;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import { loggerKey } from "../../service/context.js";
+
+const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * One child logger per request carrying the request id and procedure. It logs the outcome,
+ * never the messages: requests hold personal data, and the redaction config is only a backstop.
+ */
+export function createLoggingInterceptor(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    const given = req.header.get("x-request-id") ?? "";
+    const rid = requestIdPattern.test(given) ? given : randomUUID();
+    const log = logger.child({ rid, procedure: `${req.service.typeName}/${req.method.name}` });
+    req.contextValues.set(loggerKey, log);
+    const started = performance.now();
+    const done = (e?: unknown) => {
+      const code = e === undefined ? "ok" : Code[ConnectError.from(e).code];
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      log[e === undefined ? "info" : "warn"]({ code, ms }, "rpc");
+    };
+    try {
+      const res = await next(req);
+      res.header.set("x-request-id", rid);
+      if (!res.stream) {
+        done();
+        return res;
+      }
+      const source = res.message;
+      async function* logged() {
+        try {
+          yield* source;
+          done();
+        } catch (e) {
+          done(e);
+          throw e;
+        }
+      }
+      return { ...res, message: logged() };
+    } catch (e) {
+      done(e);
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,56 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { DomainError, type ErrorReason, type ErrorStatus } from "../domain/errors.js";
+import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+
+/** The google.rpc.ErrorInfo domain of every error the service raises. */
+export const errorDomain = "sessionflow.v1";
+
+const codes: Record<ErrorStatus, Code> = {
+  "invalid-argument": Code.InvalidArgument,
+  "failed-precondition": Code.FailedPrecondition,
+  "not-found": Code.NotFound,
+  unauthenticated: Code.Unauthenticated,
+  "permission-denied": Code.PermissionDenied,
+  "resource-exhausted": Code.ResourceExhausted,
+  aborted: Code.Aborted,
+  internal: Code.Internal,
+};
+
+/** A ConnectError carrying the catalog reason as ErrorInfo, and BadRequest for field violations. */
+export function connectErrorOf(error: DomainError): ConnectError {
+  const details = [
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: error.reason, domain: errorDomain }) },
+  ];
+  const violations = error.violations.map((v) => ({ field: v.field, description: v.description }));
+  const badRequest = violations.length
+    ? [{ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: violations }) }]
+    : [];
+  return new ConnectError(error.message, codes[error.status], undefined, [...details, ...badRequest]);
+}
+
+export function reasonError(reason: ErrorReason, message: string): ConnectError {
+  return connectErrorOf(new DomainError(reason, message));
+}
+
+/** Reasons for the errors Connect itself raises before a handler runs, keyed by their code. */
+const frameworkReasons: Partial<Record<Code, ErrorReason>> = {
+  [Code.InvalidArgument]: "INVALID_REQUEST",
+  [Code.ResourceExhausted]: "REQUEST_TOO_LARGE",
+};
+
+/**
+ * Maps anything a handler throws to a ConnectError with a catalog reason. Unknown failures
+ * become INTERNAL with a generic message: their text may hold data that must not leave.
+ */
+export function toConnectError(error: unknown): ConnectError {
+  if (error instanceof DomainError) return connectErrorOf(error);
+  if (error instanceof ConnectError) {
+    if (error.findDetails(ErrorInfoSchema).length > 0) return error;
+    const reason = frameworkReasons[error.code] ?? (error.code === Code.Internal ? "INTERNAL" : undefined);
+    if (!reason) return error;
+    error.details.push({ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: errorDomain }) });
+    return error;
+  }
+  return reasonError("INTERNAL", "internal error");
+}

@@ -1,0 +1,17 @@
+import { createContextKey } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import type { Principal } from "../domain/api-key.js";
+import { reasonError } from "./connect-errors.js";
+
+/** Set by the auth interceptor; handlers read the caller's tenant from here and nowhere else. */
+export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "principal" });
+
+/** Set by the logging interceptor: the per-request child logger. */
+export const loggerKey = createContextKey<Logger | undefined>(undefined, { description: "logger" });
+
+export function principalOf(ctx: { values: { get<T>(key: { id: symbol; defaultValue: T }): T } }): Principal {
+  const principal = ctx.values.get(principalKey);
+  // The auth interceptor runs before every handler that needs this; reaching here without one is a wiring bug.
+  if (!principal) throw reasonError("UNAUTHENTICATED", "missing credentials");
+  return principal;
+}

@@ -1,0 +1,35 @@
+import type { DescService } from "@bufbuild/protobuf";
+import type { Scope } from "../domain/api-key.js";
+import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
+import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
+import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
+
+export type Access = { scope: Scope } | "public";
+
+interface ServiceAccess {
+  service: DescService;
+  scope: Scope;
+  /** Methods that need a different scope than the service's. */
+  methods?: Record<string, Scope>;
+}
+
+const protectedServices: ServiceAccess[] = [
+  { service: SubmissionService, scope: "sessions" },
+  { service: SessionService, scope: "sessions", methods: { GetAuditTrail: "audit" } },
+  { service: BillingService, scope: "billing" },
+];
+
+/**
+ * Which scope each RPC needs. Deny by default: an RPC listed neither here nor as public
+ * is refused, so a new service cannot ship unauthenticated by accident.
+ */
+export function createAccessTable(publicServices: readonly DescService[]) {
+  const table = new Map<string, Access>();
+  for (const { service, scope, methods = {} } of protectedServices) {
+    for (const method of service.methods) table.set(`${service.typeName}/${method.name}`, { scope: methods[method.name] ?? scope });
+  }
+  for (const service of publicServices) {
+    for (const method of service.methods) table.set(`${service.typeName}/${method.name}`, "public");
+  }
+  return (service: string, method: string): Access | undefined => table.get(`${service}/${method}`);
+}

@@ -1,0 +1,134 @@
+import type { ApiKey } from "../domain/api-key.js";
+import { billableEventOf, countUsage } from "../domain/billing.js";
+import type { Session } from "../domain/session.js";
+import { DuplicateKeyError, type SessionQuery, type Store } from "./store.js";
+
+/**
+ * The embedded default store: everything in process memory, lost on restart.
+ * Each method runs to completion without awaiting, so every write is atomic, and aggregates
+ * are copied in and out so no caller can change stored state behind the store's back.
+ */
+export function createMemoryStore(): Store {
+  const sessions = new Map<string, Session>(); // key: tenant|id
+  const byRequestId = new Map<string, string>(); // tenant|requestId -> id
+  const byReplaces = new Map<string, string>(); // tenant|replaced id -> id
+  const apiKeys = new Map<string, ApiKey>(); // hash -> key
+
+  const k = (tenantId: string, id: string) => `${tenantId}|${id}`;
+  const copy = <T>(value: T): T => structuredClone(value);
+  const read = (tenantId: string, id: string) => {
+    const found = sessions.get(k(tenantId, id));
+    return found && copy(found);
+  };
+
+  /** Request ids the session adds that another session of the tenant already holds. */
+  function checkRequestIds(session: Session) {
+    for (const record of session.audit) {
+      const owner = byRequestId.get(k(session.tenantId, record.requestId));
+      if (owner !== undefined && owner !== session.id) throw new DuplicateKeyError("requestId");
+    }
+  }
+  function index(session: Session) {
+    for (const record of session.audit) byRequestId.set(k(session.tenantId, record.requestId), session.id);
+    if (session.replaces) byReplaces.set(k(session.tenantId, session.replaces), session.id);
+  }
+
+  function matches(session: Session, q: SessionQuery): boolean {
+    return (
+      (q.beforeId === undefined || session.id < q.beforeId) &&
+      (q.workflow === undefined || session.workflow === q.workflow) &&
+      (q.market === undefined || session.market === q.market) &&
+      (q.states === undefined || q.states.length === 0 || q.states.includes(session.state)) &&
+      (q.createTimeStart === undefined || session.createTime >= q.createTimeStart) &&
+      (q.createTimeEnd === undefined || session.createTime < q.createTimeEnd)
+    );
+  }
+
+  function tenantSessions(tenantId: string): Session[] {
+    return [...sessions.values()].filter((s) => s.tenantId === tenantId);
+  }
+
+  return {
+    sessions: {
+      async insert(session) {
+        if (sessions.has(k(session.tenantId, session.id))) throw new DuplicateKeyError("id");
+        if (session.replaces && byReplaces.has(k(session.tenantId, session.replaces))) {
+          throw new DuplicateKeyError("replaces");
+        }
+        checkRequestIds(session);
+        sessions.set(k(session.tenantId, session.id), copy(session));
+        index(session);
+      },
+      async update(session, expectedVersion) {
+        const current = sessions.get(k(session.tenantId, session.id));
+        if (!current || current.version !== expectedVersion) return false;
+        checkRequestIds(session);
+        sessions.set(k(session.tenantId, session.id), copy(session));
+        index(session);
+        return true;
+      },
+      async get(tenantId, id) {
+        return read(tenantId, id);
+      },
+      async getForUpdate(tenantId, id) {
+        return read(tenantId, id);
+      },
+      async findByRequestId(tenantId, requestId) {
+        const id = byRequestId.get(k(tenantId, requestId));
+        return id === undefined ? undefined : read(tenantId, id);
+      },
+      async findReplacement(tenantId, replacedId) {
+        const id = byReplaces.get(k(tenantId, replacedId));
+        return id === undefined ? undefined : read(tenantId, id);
+      },
+      async list(tenantId, query) {
+        return tenantSessions(tenantId)
+          .filter((s) => matches(s, query))
+          .sort((a, b) => (a.id < b.id ? 1 : -1))
+          .slice(0, query.limit)
+          .map(copy);
+      },
+      async listBillableEvents(tenantId, q) {
+        return tenantSessions(tenantId)
+          .filter(
+            (s) =>
+              s.billable &&
+              s.createTime >= q.start &&
+              s.createTime < q.end &&
+              (q.workflow === undefined || s.workflow === q.workflow) &&
+              (q.afterId === undefined || s.id > q.afterId),
+          )
+          .sort((a, b) => (a.id < b.id ? -1 : 1))
+          .slice(0, q.limit)
+          .map(billableEventOf);
+      },
+      async countUsage(tenantId, q) {
+        const events = tenantSessions(tenantId)
+          .filter(
+            (s) =>
+              s.billable &&
+              s.createTime >= q.start &&
+              s.createTime < q.end &&
+              (q.workflow === undefined || s.workflow === q.workflow),
+          )
+          .map(billableEventOf);
+        return countUsage(events, q.period);
+      },
+    },
+    apiKeys: {
+      async findByHash(hash) {
+        const key = apiKeys.get(hash);
+        return key && copy(key);
+      },
+      async insert(key) {
+        if (apiKeys.has(key.hash)) throw new DuplicateKeyError("apiKey");
+        apiKeys.set(key.hash, copy(key));
+      },
+      async count() {
+        return apiKeys.size;
+      },
+    },
+    async ping() {},
+    async close() {},
+  };
+}

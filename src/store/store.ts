@@ -1,0 +1,89 @@
+import type { ApiKey } from "../domain/api-key.js";
+import type { BillableEvent, UsagePeriod, UsageRow } from "../domain/billing.js";
+import type { Session, SessionState } from "../domain/session.js";
+
+/**
+ * The store interface, shaped for SPEC §8: a session is one aggregate written atomically
+ * (insert, or replace guarded by its version), and everything else hangs off it.
+ * Every session query takes the tenant id: there is no way to read across tenants.
+ */
+export interface Store {
+  readonly sessions: SessionRepository;
+  readonly apiKeys: ApiKeyRepository;
+  /** Resolves when the backing storage answers; used by readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SessionRepository {
+  /**
+   * Inserts a new aggregate (its billable event is part of it, so both exist or neither).
+   * Throws DuplicateKeyError when the id, a request id in its audit trail, or the session it
+   * replaces is already taken in the tenant: at most one session replaces an expired one.
+   */
+  insert(session: Session): Promise<void>;
+  /**
+   * Replaces the aggregate when its stored version is `expectedVersion`. Returns false, writing
+   * nothing, when another writer got there first. Throws DuplicateKeyError when a request id the
+   * new version adds is already used by another session of the tenant.
+   */
+  update(session: Session, expectedVersion: number): Promise<boolean>;
+  /** The current aggregate, or undefined when the tenant has no session with that id. */
+  get(tenantId: string, id: string): Promise<Session | undefined>;
+  /**
+   * Like get, but may answer from a cache of aggregates this process wrote or read: callers
+   * must write through update, whose version check catches a stale copy.
+   */
+  getForUpdate(tenantId: string, id: string): Promise<Session | undefined>;
+  /** The session whose audit trail holds the request id. */
+  findByRequestId(tenantId: string, requestId: string): Promise<Session | undefined>;
+  /** The session that replaced the given expired session. */
+  findReplacement(tenantId: string, replacedId: string): Promise<Session | undefined>;
+  /** Sessions newest first (by id, which is time-ordered), after the given id when paging. */
+  list(tenantId: string, query: SessionQuery): Promise<Session[]>;
+  /** Billable events oldest first, after the given id when paging. */
+  listBillableEvents(tenantId: string, query: BillableEventQuery): Promise<BillableEvent[]>;
+  /** Billable events counted per period and workflow, ordered by period then workflow. */
+  countUsage(tenantId: string, query: UsageQuery): Promise<UsageRow[]>;
+}
+
+export interface SessionQuery {
+  limit: number;
+  /** Only sessions with an id lower than this (the last id of the previous page). */
+  beforeId?: string;
+  workflow?: string;
+  market?: string;
+  states?: SessionState[];
+  createTimeStart?: Date;
+  createTimeEnd?: Date;
+}
+
+export interface BillableEventQuery {
+  start: Date;
+  end: Date;
+  workflow?: string;
+  limit: number;
+  /** Only events with an id higher than this (the last id of the previous page). */
+  afterId?: string;
+}
+
+export interface UsageQuery {
+  start: Date;
+  end: Date;
+  period: UsagePeriod;
+  workflow?: string;
+}
+
+export interface ApiKeyRepository {
+  findByHash(hash: string): Promise<ApiKey | undefined>;
+  insert(key: ApiKey): Promise<void>;
+  count(): Promise<number>;
+}
+
+/** A unique constraint was violated; `key` says which one. */
+export class DuplicateKeyError extends Error {
+  constructor(readonly key: "id" | "requestId" | "replaces" | "apiKey") {
+    super(`duplicate ${key}`);
+    this.name = "DuplicateKeyError";
+  }
+}
