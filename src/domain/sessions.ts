@@ -3,6 +3,7 @@ import { canonicalJson, sha256Hex } from "./canonical-json.js";
 import type { Clock } from "./clock.js";
 import { DomainError } from "./errors.js";
 import type { IdGenerator } from "./ids.js";
+import { createKeyedLock } from "./keyed-lock.js";
 import type { Policies } from "./policy.js";
 import { isExpired, type AuditRecord, type Disposition, type Session } from "./session.js";
 import { applySubmission, createSession, replayOrRefuse, resolveSubmission, type SubmitCommand } from "./stitching.js";
@@ -47,6 +48,7 @@ export function fingerprintOf(cmd: Omit<SubmitCommand, "fingerprint">): string {
 
 export function createSessionUseCases({ store, clock, ids, policies }: SessionDeps): SessionUseCases {
   const repo = store.sessions;
+  const lock = createKeyedLock();
 
   async function create(cmd: SubmitCommand, disposition: Disposition, replaces?: string): Promise<SubmitResult> {
     const now = clock.now();
@@ -120,8 +122,13 @@ export function createSessionUseCases({ store, clock, ids, policies }: SessionDe
       let targetId = cmd.sessionId;
       for (let attempt = 0; attempt < maxAttempts; attempt++) {
         try {
-          const step = await submitOnce(cmd, targetId, attempt > 0);
+          const id = targetId;
+          const step = id === undefined
+            ? await submitOnce(cmd, id, false)
+            : await lock.run(`${cmd.tenantId}|${id}`, () => submitOnce(cmd, id, attempt > 0));
           if (step.done) return step.done;
+          // Lost a race with another replica (or followed a replacement): back off a little, with jitter.
+          if (step.next === id) await sleep(Math.random() * 2 * attempt);
           targetId = step.next;
         } catch (e) {
           if (!(e instanceof DuplicateKeyError)) throw e;
@@ -152,3 +159,5 @@ export function createSessionUseCases({ store, clock, ids, policies }: SessionDe
     },
   };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+describe("configuration from the environment", () => {
+  it("has working defaults", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 8080, host: "0.0.0.0", logLevel: "info", apiKeys: [], corsOrigins: "*", maxRequestBytes: 1048576 });
+    expect(config.lifetimes).toEqual({ submissionSeconds: 600, linkSeconds: 604800, transferSeconds: 3600 });
+  });
+
+  it("reads every setting", () => {
+    const sha256 = "a".repeat(64);
+    const config = loadConfig({
+      PORT: "9000",
+      LOG_LEVEL: "warn",
+      SESSIONFLOW_SESSION_LIFETIME_SECONDS: "5",
+      SESSIONFLOW_WORKFLOW_LIFETIMES: '{"bank-signup":{"submissionSeconds":2}}',
+      SESSIONFLOW_API_KEYS: JSON.stringify([{ id: "k1", tenant: "acme", scopes: ["sessions", "audit"], sha256 }]),
+      SESSIONFLOW_CORS_ORIGINS: "https://a.example, https://b.example",
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      logLevel: "warn",
+      lifetimes: { submissionSeconds: 5 },
+      workflowLifetimes: { "bank-signup": { submissionSeconds: 2 } },
+      apiKeys: [{ id: "k1", tenant: "acme", scopes: ["sessions", "audit"], sha256 }],
+      corsOrigins: ["https://a.example", "https://b.example"],
+    });
+  });
+
+  it("reports every problem at once, clearly", () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: "http",
+        LOG_LEVEL: "loud",
+        SESSIONFLOW_API_KEYS: '[{"id":"k1","tenant":"acme","scopes":["root"],"sha256":"xyz"}]',
+        SESSIONFLOW_WORKFLOW_LIFETIMES: '{"w":{"forever":1}}',
+        SESSIONFLOW_SESSION_LIFETIME_SECONDS: "0",
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join("\n");
+    for (const expected of ["PORT", "LOG_LEVEL", "scopes", "sha256", "forever", "SESSIONFLOW_SESSION_LIFETIME_SECONDS"]) {
+      expect(problems).toContain(expected);
+    }
+  });
+
+  it("refuses MONGODB_URI rather than silently running on memory", () => {
+    expect(() => loadConfig({ MONGODB_URI: "mongodb://db:27017" })).toThrow(/MONGODB_URI/);
+  });
+});

@@ -1,0 +1,188 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { appendAudit } from "../../src/domain/audit.js";
+import { issueApiKey } from "../../src/domain/api-key.js";
+import { createUuidV7Generator } from "../../src/domain/ids.js";
+import { defaultLifetimePolicy } from "../../src/domain/policy.js";
+import type { Session } from "../../src/domain/session.js";
+import { createSession } from "../../src/domain/stitching.js";
+import { DuplicateKeyError, type Store } from "../../src/store/store.js";
+
+/**
+ * The behaviour every Store implementation must have. Each implementation's test file calls
+ * this with a factory that returns an empty store; the same cases then run against all of them.
+ */
+export function describeStoreContract(name: string, makeStore: () => Promise<Store>) {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+    let t = Date.UTC(2026, 2, 2, 9, 0, 0);
+    const ids = createUuidV7Generator(() => t);
+
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    function session(tenantId = "acme", overrides: Partial<Session> = {}): Session {
+      t += 1000;
+      const base = createSession(
+        { tenantId, id: ids.next(), workflow: "bank-signup", market: "GB", origin: "SUBMISSION", policy: defaultLifetimePolicy },
+        new Date(t),
+      );
+      const audited = {
+        ...base,
+        version: 1,
+        audit: appendAudit([], {
+          recordTime: new Date(t),
+          requestId: `req-${base.id}`,
+          fingerprint: "f",
+          procedure: "/p",
+          principal: "key:k",
+          provided: { identity: { email: "alice@example.com" } },
+          returned: { disposition: "CREATED" },
+        }),
+      };
+      return { ...audited, ...overrides };
+    }
+
+    it("round-trips an aggregate exactly, dates included", async () => {
+      const s = session();
+      s.identity = { fullName: "Alice", address: { lines: ["1 A St"], locality: "Oxford", administrativeArea: "", postalCode: "OX1", regionCode: "GB" } };
+      s.submissions = [{ index: 1, requestId: "r", submitTime: new Date(t), identity: { fullName: "Alice" }, step: "s", complete: false, device: { automationFlags: ["webdriver"], deviceId: "d1" } }];
+      await store.sessions.insert(s);
+      expect(await store.sessions.get("acme", s.id)).toEqual(s);
+      expect(await store.sessions.getForUpdate("acme", s.id)).toEqual(s);
+    });
+
+    it("never shows one tenant's session to another", async () => {
+      const s = session("acme");
+      await store.sessions.insert(s);
+      expect(await store.sessions.get("globex", s.id)).toBeUndefined();
+      expect(await store.sessions.getForUpdate("globex", s.id)).toBeUndefined();
+      expect(await store.sessions.findByRequestId("globex", s.audit[0]!.requestId)).toBeUndefined();
+      expect(await store.sessions.list("globex", { limit: 10 })).toEqual([]);
+      const range = { start: new Date(0), end: new Date(t + 1), limit: 10 };
+      expect(await store.sessions.listBillableEvents("globex", range)).toEqual([]);
+      expect(await store.sessions.countUsage("globex", { ...range, period: "DAY" })).toEqual([]);
+      expect(await store.sessions.update({ ...s, tenantId: "globex", version: 2 }, 1)).toBe(false);
+      expect((await store.sessions.get("acme", s.id))?.version).toBe(1);
+    });
+
+    it("refuses a second session with the same id, request id or replaced session", async () => {
+      const s = session();
+      await store.sessions.insert(s);
+      await expect(store.sessions.insert({ ...session(), id: s.id })).rejects.toEqual(new DuplicateKeyError("id"));
+      await expect(store.sessions.insert({ ...session(), audit: s.audit })).rejects.toEqual(new DuplicateKeyError("requestId"));
+      const expired = s.id;
+      await store.sessions.insert(session("acme", { replaces: expired }));
+      await expect(store.sessions.insert(session("acme", { replaces: expired }))).rejects.toEqual(new DuplicateKeyError("replaces"));
+      expect((await store.sessions.findReplacement("acme", expired))?.replaces).toBe(expired);
+      expect(await store.sessions.findReplacement("globex", expired)).toBeUndefined();
+    });
+
+    it("lets the same request id and replaced id exist in different tenants", async () => {
+      const a = session("acme", { replaces: "0197f665-6c88-7512-bc33-a7605d487377" });
+      await store.sessions.insert(a);
+      await store.sessions.insert(session("globex", { audit: a.audit, replaces: a.replaces! }));
+    });
+
+    it("updates only at the expected version", async () => {
+      const s = session();
+      await store.sessions.insert(s);
+      const next = { ...s, version: 2, currentStep: "phone" };
+      expect(await store.sessions.update(next, 1)).toBe(true);
+      expect(await store.sessions.update({ ...s, version: 2, currentStep: "stale" }, 1)).toBe(false);
+      expect((await store.sessions.get("acme", s.id))?.currentStep).toBe("phone");
+      expect(await store.sessions.update({ ...session(), version: 2 }, 1)).toBe(false); // never inserted
+    });
+
+    it("refuses an update that adds another session's request id", async () => {
+      const a = session();
+      const b = session();
+      await store.sessions.insert(a);
+      await store.sessions.insert(b);
+      const audit = appendAudit(b.audit, { ...a.audit[0]!, recordTime: new Date(t) });
+      await expect(store.sessions.update({ ...b, version: 2, audit }, 1)).rejects.toEqual(new DuplicateKeyError("requestId"));
+      expect((await store.sessions.get("acme", b.id))?.version).toBe(1);
+    });
+
+    it("finds a session by any request id in its trail", async () => {
+      const s = session();
+      await store.sessions.insert(s);
+      const audit = appendAudit(s.audit, { ...s.audit[0]!, requestId: "second" });
+      await store.sessions.update({ ...s, version: 2, audit }, 1);
+      expect((await store.sessions.findByRequestId("acme", "second"))?.id).toBe(s.id);
+      expect((await store.sessions.findByRequestId("acme", s.audit[0]!.requestId))?.id).toBe(s.id);
+      expect(await store.sessions.findByRequestId("acme", "nope")).toBeUndefined();
+    });
+
+    it("copies aggregates in and out, so callers cannot change stored state", async () => {
+      const s = session();
+      await store.sessions.insert(s);
+      s.currentStep = "mutated after insert";
+      const read = await store.sessions.get("acme", s.id);
+      read!.submissions.push({ index: 9, requestId: "x", submitTime: new Date(), identity: {}, step: "", complete: false });
+      const again = await store.sessions.get("acme", s.id);
+      expect(again?.currentStep).toBe("");
+      expect(again?.submissions).toEqual([]);
+    });
+
+    it("lists newest first with filters and keyset paging", async () => {
+      const made: Session[] = [];
+      for (let i = 0; i < 7; i++) {
+        const s = session("acme", { workflow: i % 2 ? "card-payment" : "bank-signup", state: i === 3 ? "RESOLVED" : "OPEN", market: i < 5 ? "GB" : "DE" });
+        made.push(s);
+        await store.sessions.insert(s);
+      }
+      await store.sessions.insert(session("globex"));
+      const all = await store.sessions.list("acme", { limit: 100 });
+      expect(all.map((s) => s.id)).toEqual(made.map((s) => s.id).reverse());
+      const page1 = await store.sessions.list("acme", { limit: 3 });
+      const page2 = await store.sessions.list("acme", { limit: 3, beforeId: page1.at(-1)!.id });
+      expect([...page1, ...page2].map((s) => s.id)).toEqual(all.slice(0, 6).map((s) => s.id));
+      expect((await store.sessions.list("acme", { limit: 100, workflow: "card-payment" })).length).toBe(3);
+      expect((await store.sessions.list("acme", { limit: 100, market: "DE" })).length).toBe(2);
+      expect((await store.sessions.list("acme", { limit: 100, states: ["RESOLVED"] })).map((s) => s.id)).toEqual([made[3]!.id]);
+      const window = await store.sessions.list("acme", { limit: 100, createTimeStart: made[2]!.createTime, createTimeEnd: made[4]!.createTime });
+      expect(window.map((s) => s.id)).toEqual([made[3]!.id, made[2]!.id]);
+    });
+
+    it("lists billable events oldest first, skipping sessions that do not bill, and counts usage", async () => {
+      const day1 = session("acme");
+      const day1b = session("acme", { workflow: "card-payment" });
+      const transfer = session("acme", { billable: false });
+      t += 86_400_000;
+      const day2 = session("acme");
+      for (const s of [day1, day1b, transfer, day2]) await store.sessions.insert(s);
+      const range = { start: new Date(Date.UTC(2026, 2, 1)), end: new Date(Date.UTC(2026, 3, 1)) };
+      const events = await store.sessions.listBillableEvents("acme", { ...range, limit: 10 });
+      expect(events.map((e) => e.sessionId)).toEqual([day1.id, day1b.id, day2.id]);
+      expect(events[0]).toEqual({ id: day1.id, sessionId: day1.id, workflow: "bank-signup", market: "GB", createTime: day1.createTime });
+      const paged = await store.sessions.listBillableEvents("acme", { ...range, limit: 10, afterId: day1.id, workflow: "bank-signup" });
+      expect(paged.map((e) => e.sessionId)).toEqual([day2.id]);
+      const days = await store.sessions.countUsage("acme", { ...range, period: "DAY" });
+      expect(days.map((r) => [r.periodStart.toISOString().slice(0, 10), r.workflow, r.billableEvents])).toEqual([
+        ["2026-03-02", "bank-signup", 1],
+        ["2026-03-02", "card-payment", 1],
+        ["2026-03-03", "bank-signup", 1],
+      ]);
+      const months = await store.sessions.countUsage("acme", { ...range, period: "MONTH", workflow: "bank-signup" });
+      expect(months).toEqual([{ periodStart: new Date(Date.UTC(2026, 2, 1)), periodEnd: new Date(Date.UTC(2026, 3, 1)), workflow: "bank-signup", billableEvents: 2 }]);
+    });
+
+    it("stores API keys by hash only", async () => {
+      const { secret, key } = issueApiKey("acme", ["sessions"], new Date(t));
+      await store.apiKeys.insert(key);
+      expect(await store.apiKeys.count()).toBe(1);
+      expect(await store.apiKeys.findByHash(key.hash)).toEqual(key);
+      expect(await store.apiKeys.findByHash(secret)).toBeUndefined();
+      expect(JSON.stringify(await store.apiKeys.findByHash(key.hash))).not.toContain(secret);
+      await expect(store.apiKeys.insert(key)).rejects.toEqual(new DuplicateKeyError("apiKey"));
+    });
+
+    it("answers ping", async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
