@@ -16,6 +16,14 @@ export const errorCatalog = {
   CONCURRENT_MODIFICATION: "aborted",
   REQUEST_TOO_LARGE: "resource-exhausted",
   INTERNAL: "internal",
+  INPUT_COMPLETE: "failed-precondition",
+  SCREEN_NOT_PRESENTED: "failed-precondition",
+  SCREEN_ALREADY_ACKNOWLEDGED: "failed-precondition",
+  TOO_MANY_STREAMS: "resource-exhausted",
+  SUBSCRIBER_TOO_SLOW: "resource-exhausted",
+  SHUTTING_DOWN: "unavailable",
+  INVALID_CURSOR: "invalid-argument",
+  ILLEGAL_TRANSITION: "failed-precondition",
 } as const;
 
 export type ErrorReason = keyof typeof errorCatalog;

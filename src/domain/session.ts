@@ -52,6 +52,72 @@ export interface AuditRecord {
   hash: string;
 }
 
+export type AnalysisStatus = "RUNNING" | "COMPLETED" | "FAILED";
+
+export interface Analysis {
+  id: string;
+  analyzer: string;
+  status: AnalysisStatus;
+  startTime: Date;
+  finishTime?: Date;
+  risk: number;
+  reasonCodes: string[];
+}
+
+export type WarningScreenStatus = "PENDING" | "PRESENTED" | "ACKNOWLEDGED" | "SKIPPED";
+export type Acknowledgement = "PROCEED" | "CANCEL";
+
+export interface WarningScreen {
+  id: string;
+  kind: string;
+  impact: number;
+  contentKey: string;
+  analysisId: string;
+  status: WarningScreenStatus;
+  acknowledgement?: Acknowledgement;
+  presentTime?: Date;
+  acknowledgeTime?: Date;
+}
+
+export type OutcomeKind = "RESOLVED" | "USER_ERROR" | "SYSTEM_ERROR";
+export type FailureReason = "INVALID_INPUT" | "ABANDONED" | "SDK_ERROR" | "SERVICE_ERROR";
+
+export interface Outcome {
+  kind: OutcomeKind;
+  failureReason?: FailureReason;
+  failureCode?: string;
+  closeTime: Date;
+}
+
+export type EventType =
+  | "OPENED"
+  | "SUBMISSION"
+  | "NEW_ANALYSIS"
+  | "WARNING"
+  | "ACKNOWLEDGEMENT"
+  | "RESOLVED"
+  | "FAILED"
+  | "DECISION"
+  | "AUTHENTICATED"
+  | "REPLACED"
+  | "TRANSFERRED";
+
+export const terminalEventTypes: ReadonlySet<EventType> = new Set(["RESOLVED", "FAILED"]);
+
+/** One lifecycle hook, numbered within its session; carries a snapshot of what it is about. */
+export interface SessionEvent {
+  sequence: number;
+  type: EventType;
+  time: Date;
+  /** The session's state right after the event. */
+  state: SessionState;
+  analysis?: Analysis;
+  screen?: WarningScreen;
+  outcome?: Outcome;
+  submissionIndex?: number;
+  relatedSessionId?: string;
+}
+
 export interface Session {
   tenantId: string;
   id: string;
@@ -71,6 +137,11 @@ export interface Session {
   submissions: Submission[];
   currentStep: string;
   inputComplete: boolean;
+  analyses: Analysis[];
+  /** Highest impact first: the order they are presented in. */
+  warningScreens: WarningScreen[];
+  outcome?: Outcome;
+  events: SessionEvent[];
   audit: AuditRecord[];
 }
 

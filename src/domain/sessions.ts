@@ -1,23 +1,47 @@
+import { randomUUID } from "node:crypto";
+import { runAnalyses, type AnalysisRunOptions } from "./analyzers.js";
 import { findAuditByRequest, verifyAuditChain } from "./audit.js";
 import { canonicalJson, sha256Hex } from "./canonical-json.js";
 import type { Clock } from "./clock.js";
 import { DomainError } from "./errors.js";
 import type { IdGenerator } from "./ids.js";
 import { createKeyedLock } from "./keyed-lock.js";
+import { acknowledge, completeInput, emit, fail, needsAbandoning } from "./lifecycle.js";
 import type { Policies } from "./policy.js";
-import { isExpired, type AuditRecord, type Disposition, type Session } from "./session.js";
-import { applySubmission, createSession, replayOrRefuse, resolveSubmission, type SubmitCommand } from "./stitching.js";
+import type { Acknowledgement, AuditRecord, Disposition, FailureReason, Session } from "./session.js";
+import {
+  applySubmission,
+  createSession,
+  replayOrRefuse,
+  resolveSubmission,
+  sealChange,
+  submissionRequest,
+  type AuditedRequest,
+  type SubmitCommand,
+} from "./stitching.js";
 import { DuplicateKeyError, type SessionQuery, type Store } from "../store/store.js";
 
 /** Optimistic writes retry on conflict; past this many, the caller gets ABORTED and may retry. */
 const maxAttempts = 16;
 
-export interface SubmitResult {
+/** Who did something to a session and with which request; every change carries one. */
+export interface RequestContext {
+  tenantId: string;
+  principal: string;
+  procedure: string;
+  requestId: string;
+  /** Set when the caller chose the request id; only then can a later call replay it. */
+  clientRequestId: boolean;
+}
+
+export interface MutationResult {
   session: Session;
-  disposition: Disposition;
   requestId: string;
   replayed: boolean;
-  replacedBy?: string;
+}
+
+export interface SubmitResult extends MutationResult {
+  disposition: Disposition;
 }
 
 export interface SessionView {
@@ -28,9 +52,14 @@ export interface SessionView {
 
 export interface SessionUseCases {
   submit(cmd: Omit<SubmitCommand, "fingerprint">): Promise<SubmitResult>;
+  acknowledge(ctx: RequestContext, sessionId: string, screenId: string, answer: Acknowledgement): Promise<MutationResult>;
+  reportFailure(ctx: RequestContext, sessionId: string, reason: FailureReason, code: string): Promise<MutationResult>;
+  /** Reads a session; an expired open session is failed as ABANDONED first (SPEC §2, "detected on access"). */
   get(tenantId: string, id: string): Promise<SessionView>;
   list(tenantId: string, query: SessionQuery): Promise<Session[]>;
   auditTrail(tenantId: string, id: string): Promise<{ records: AuditRecord[]; verified: boolean }>;
+  /** Fails expired open sessions of every tenant as ABANDONED; returns how many this call closed. */
+  sweepExpired(limit: number): Promise<number>;
 }
 
 export interface SessionDeps {
@@ -38,17 +67,46 @@ export interface SessionDeps {
   clock: Clock;
   ids: IdGenerator;
   policies: Policies;
+  analysis: AnalysisRunOptions;
 }
 
-/** The request as a retry would repeat it: everything but the request id. */
-export function fingerprintOf(cmd: Omit<SubmitCommand, "fingerprint">): string {
-  const { requestId: _r, clientRequestId: _c, principal: _p, tenantId: _t, ...content } = cmd;
+/** The request as a retry would repeat it: everything but who sent it and its request id. */
+export function fingerprintOf(content: unknown): string {
   return sha256Hex(canonicalJson(content));
 }
 
-export function createSessionUseCases({ store, clock, ids, policies }: SessionDeps): SessionUseCases {
+function submitFingerprint(cmd: Omit<SubmitCommand, "fingerprint">): string {
+  const { requestId: _r, clientRequestId: _c, principal: _p, tenantId: _t, ...content } = cmd;
+  return fingerprintOf(content);
+}
+
+const expiryRequest = (): AuditedRequest => ({
+  requestId: randomUUID(),
+  fingerprint: "",
+  procedure: "sessionflow/expire",
+  principal: "system",
+  provided: {},
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createSessionUseCases({ store, clock, ids, policies, analysis }: SessionDeps): SessionUseCases {
   const repo = store.sessions;
   const lock = createKeyedLock();
+
+  /** Applies the lifecycle consequences of a submission: analyses and screens once input is complete. */
+  async function afterSubmission(session: Session, complete: boolean): Promise<Session> {
+    if (!complete) return session;
+    const input = {
+      workflow: session.workflow,
+      market: session.market,
+      identity: session.identity,
+      ...(session.submissions.at(-1)?.device ? { device: session.submissions.at(-1)!.device! } : {}),
+    };
+    let n = session.analyses.length;
+    const results = await runAnalyses(input, analysis, () => clock.now(), () => `a${++n}`);
+    return completeInput(session, results, clock.now());
+  }
 
   async function create(cmd: SubmitCommand, disposition: Disposition, replaces?: string): Promise<SubmitResult> {
     const now = clock.now();
@@ -64,13 +122,13 @@ export function createSessionUseCases({ store, clock, ids, policies }: SessionDe
       },
       now,
     );
-    const session = applySubmission(fresh, cmd, disposition, now);
+    const changed = await afterSubmission(applySubmission(fresh, cmd, now), cmd.complete);
+    const session = sealChange(changed, submissionRequest(cmd), { disposition }, clock.now());
     await repo.insert(session);
     return { session, disposition, requestId: cmd.requestId, replayed: false };
   }
 
-  async function replay(session: Session, record: AuditRecord, cmd: SubmitCommand): Promise<SubmitResult> {
-    replayOrRefuse(record, cmd);
+  function replayed(session: Session, record: AuditRecord): SubmitResult {
     return {
       session,
       disposition: record.returned["disposition"] as Disposition,
@@ -80,61 +138,140 @@ export function createSessionUseCases({ store, clock, ids, policies }: SessionDe
   }
 
   /** A request id already used elsewhere in the tenant: replay that call, or refuse a different one. */
-  async function replayFromStore(cmd: SubmitCommand): Promise<SubmitResult | undefined> {
-    const owner = await repo.findByRequestId(cmd.tenantId, cmd.requestId);
-    const record = owner && findAuditByRequest(owner, cmd.requestId);
-    return owner && record ? replay(owner, record, cmd) : undefined;
+  async function replayFromStore(tenantId: string, requestId: string, request: Pick<AuditedRequest, "fingerprint" | "procedure">) {
+    const owner = await repo.findByRequestId(tenantId, requestId);
+    const record = owner && findAuditByRequest(owner, requestId);
+    if (!owner || !record) return undefined;
+    replayOrRefuse(record, request);
+    return replayed(owner, record);
   }
 
-  async function submitOnce(cmd: SubmitCommand, targetId: string | undefined, fresh: boolean) {
-    if (targetId === undefined) return { done: await create(cmd, "CREATED") };
-    const existing = fresh
-      ? await repo.get(cmd.tenantId, targetId)
-      : await repo.getForUpdate(cmd.tenantId, targetId);
-    const resolution = resolveSubmission(existing, cmd, clock.now());
-    switch (resolution.kind) {
-      case "replay":
-        return { done: await replay(existing!, resolution.record, cmd) };
-      case "replace-unknown":
-        return { done: await create(cmd, "REPLACED_UNKNOWN") };
-      case "replace-expired":
-        try {
-          return { done: await create(cmd, "REPLACED_EXPIRED", targetId) };
-        } catch (e) {
-          if (!(e instanceof DuplicateKeyError && e.key === "replaces")) throw e;
-          // Another call replaced it first: continue that replacement instead (SPEC §1, concurrency).
-          const replacement = await repo.findReplacement(cmd.tenantId, targetId);
-          return { next: replacement?.id ?? targetId };
-        }
-      case "continue": {
-        const next = applySubmission(existing!, cmd, "CONTINUED", clock.now());
-        if (await repo.update(next, existing!.version)) {
+  /**
+   * Writes `next` over `current` if nobody else has; a loser re-reads and tries again.
+   * Writers in this process queue per session, so only other replicas cause retries.
+   */
+  async function retrying<T>(
+    tenantId: string,
+    sessionId: string,
+    attempt: (current: Session | undefined, fresh: boolean) => Promise<{ done: T } | { next: string }>,
+  ): Promise<T> {
+    let target = sessionId;
+    for (let i = 0; i < maxAttempts; i++) {
+      const id = target;
+      const step = await lock.run(`${tenantId}|${id}`, async () => {
+        const current = i === 0 ? await repo.getForUpdate(tenantId, id) : await repo.get(tenantId, id);
+        return attempt(current, i > 0);
+      });
+      if ("done" in step) return step.done;
+      if (step.next === id) await sleep(Math.random() * 2 * i); // lost to another replica: jittered back-off
+      target = step.next;
+    }
+    throw new DomainError("CONCURRENT_MODIFICATION", "the session kept changing concurrently; retry the request");
+  }
+
+  /** Closes an expired open session as ABANDONED; false if someone else changed it first. */
+  async function abandon(current: Session): Promise<Session | undefined> {
+    const now = clock.now();
+    const next = sealChange(fail(current, "ABANDONED", "EXPIRED", now), expiryRequest(), {}, now);
+    return (await repo.update(next, current.version)) ? next : undefined;
+  }
+
+  /** After a replacement exists, tell the expired session's watchers where the journey went. */
+  async function markReplaced(tenantId: string, expiredId: string, replacementId: string): Promise<void> {
+    await retrying<undefined>(tenantId, expiredId, async (current) => {
+      if (!current || current.events.some((e) => e.type === "REPLACED")) return { done: undefined };
+      const now = clock.now();
+      let next = emit(current, "REPLACED", now, { relatedSessionId: replacementId });
+      if (needsAbandoning(next, now)) next = fail(next, "ABANDONED", "EXPIRED", now);
+      next = sealChange(next, expiryRequest(), { replacedBy: replacementId }, now);
+      return (await repo.update(next, current.version)) ? { done: undefined } : { next: expiredId };
+    });
+  }
+
+  async function submitTo(cmd: SubmitCommand, sessionId: string): Promise<SubmitResult> {
+    return retrying<SubmitResult>(cmd.tenantId, sessionId, async (existing) => {
+      const resolution = resolveSubmission(existing, cmd, clock.now());
+      switch (resolution.kind) {
+        case "replay":
+          return { done: replayed(existing!, resolution.record) };
+        case "replace-unknown":
+          return { done: await create(cmd, "REPLACED_UNKNOWN") };
+        case "replace-expired":
+          try {
+            const created = await create(cmd, "REPLACED_EXPIRED", existing!.id);
+            return { done: created };
+          } catch (e) {
+            if (!(e instanceof DuplicateKeyError && e.key === "replaces")) throw e;
+            // Another call replaced it first: continue that replacement instead (SPEC §1, concurrency).
+            const replacement = await repo.findReplacement(cmd.tenantId, existing!.id);
+            return { next: replacement?.id ?? existing!.id };
+          }
+        case "continue": {
+          const changed = await afterSubmission(applySubmission(existing!, cmd, clock.now()), cmd.complete);
+          const next = sealChange(changed, submissionRequest(cmd), { disposition: "CONTINUED" }, clock.now());
+          if (!(await repo.update(next, existing!.version))) return { next: existing!.id };
           return { done: { session: next, disposition: "CONTINUED" as const, requestId: cmd.requestId, replayed: false } };
         }
-        return { next: targetId };
       }
+    });
+  }
+
+  /** The shape of acknowledge and reportFailure: replay, expire-on-access, change, seal, write. */
+  async function mutate(
+    ctx: RequestContext,
+    sessionId: string,
+    provided: Record<string, unknown>,
+    change: (session: Session, now: Date) => Session,
+  ): Promise<MutationResult> {
+    const request: AuditedRequest = {
+      requestId: ctx.requestId,
+      fingerprint: fingerprintOf({ sessionId, ...provided }),
+      procedure: ctx.procedure,
+      principal: ctx.principal,
+      provided,
+    };
+    try {
+      return await retrying<MutationResult>(ctx.tenantId, sessionId, async (current) => {
+        if (!current) throw new DomainError("SESSION_NOT_FOUND", "no such session");
+        const earlier = ctx.clientRequestId ? findAuditByRequest(current, ctx.requestId) : undefined;
+        if (earlier) {
+          replayOrRefuse(earlier, request);
+          return { done: { session: current, requestId: ctx.requestId, replayed: true } };
+        }
+        const now = clock.now();
+        if (needsAbandoning(current, now)) {
+          if (!(await abandon(current))) return { next: sessionId };
+          throw new DomainError("SESSION_CLOSED", "the session expired and was closed as abandoned");
+        }
+        const next = sealChange(change(current, now), request, {}, now);
+        if (!(await repo.update(next, current.version))) return { next: sessionId };
+        return { done: { session: next, requestId: ctx.requestId, replayed: false } };
+      });
+    } catch (e) {
+      if (e instanceof DuplicateKeyError && e.key === "requestId") {
+        const replay = await replayFromStore(ctx.tenantId, ctx.requestId, request);
+        if (replay) return replay;
+      }
+      throw e;
     }
   }
 
   return {
     async submit(input) {
-      const cmd: SubmitCommand = { ...input, fingerprint: fingerprintOf(input) };
-      let targetId = cmd.sessionId;
-      for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const cmd: SubmitCommand = { ...input, fingerprint: submitFingerprint(input) };
+      for (let i = 0; i < maxAttempts; i++) {
         try {
-          const id = targetId;
-          const step = id === undefined
-            ? await submitOnce(cmd, id, false)
-            : await lock.run(`${cmd.tenantId}|${id}`, () => submitOnce(cmd, id, attempt > 0));
-          if (step.done) return step.done;
-          // Lost a race with another replica (or followed a replacement): back off a little, with jitter.
-          if (step.next === id) await sleep(Math.random() * 2 * attempt);
-          targetId = step.next;
+          if (cmd.sessionId === undefined) return await create(cmd, "CREATED");
+          const result = await submitTo(cmd, cmd.sessionId);
+          if (result.disposition === "REPLACED_EXPIRED" && !result.replayed) {
+            await markReplaced(cmd.tenantId, cmd.sessionId, result.session.id);
+          }
+          return result;
         } catch (e) {
           if (!(e instanceof DuplicateKeyError)) throw e;
           if (e.key === "requestId") {
-            const replayed = await replayFromStore(cmd);
-            if (replayed) return replayed;
+            const replay = await replayFromStore(cmd.tenantId, cmd.requestId, cmd);
+            if (replay) return replay;
           }
           // A racing writer took the key; look again with fresh data.
         }
@@ -142,11 +279,28 @@ export function createSessionUseCases({ store, clock, ids, policies }: SessionDe
       throw new DomainError("CONCURRENT_MODIFICATION", "the session kept changing concurrently; retry the request");
     },
 
+    acknowledge(ctx, sessionId, screenId, answer) {
+      return mutate(ctx, sessionId, { screenId, acknowledgement: answer }, (s, now) => acknowledge(s, screenId, answer, now));
+    },
+
+    reportFailure(ctx, sessionId, reason, code) {
+      return mutate(ctx, sessionId, { reason, ...(code ? { failureCode: code } : {}) }, (s, now) => fail(s, reason, code, now));
+    },
+
     async get(tenantId, id) {
-      const session = await repo.get(tenantId, id);
-      if (!session) throw new DomainError("SESSION_NOT_FOUND", "no such session");
+      const read = await repo.get(tenantId, id);
+      if (!read) throw new DomainError("SESSION_NOT_FOUND", "no such session");
+      let session: Session = read;
+      if (needsAbandoning(session, clock.now())) {
+        session = await retrying<Session>(tenantId, id, async (current) => {
+          if (!current || !needsAbandoning(current, clock.now())) return { done: current ?? read };
+          const closed = await abandon(current);
+          return closed ? { done: closed } : { next: id };
+        });
+      }
       // Only an expired session can have been replaced, so skip the lookup otherwise.
-      const replacement = isExpired(session, clock.now()) ? await repo.findReplacement(tenantId, id) : undefined;
+      const expired = clock.now().getTime() >= session.expireTime.getTime();
+      const replacement = expired ? await repo.findReplacement(tenantId, id) : undefined;
       return replacement ? { session, replacedBy: replacement.id } : { session };
     },
 
@@ -157,7 +311,16 @@ export function createSessionUseCases({ store, clock, ids, policies }: SessionDe
       if (!session) throw new DomainError("SESSION_NOT_FOUND", "no such session");
       return { records: session.audit, verified: verifyAuditChain(session.audit) };
     },
+
+    async sweepExpired(limit) {
+      const expired = await repo.findExpiredOpen(clock.now(), limit);
+      let closed = 0;
+      for (const candidate of expired) {
+        // Several replicas may sweep at once: the version check lets exactly one close each session.
+        const current = await repo.get(candidate.tenantId, candidate.id);
+        if (current && needsAbandoning(current, clock.now()) && (await abandon(current))) closed++;
+      }
+      return closed;
+    },
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,4 +1,5 @@
 import { appendAudit, findAuditByRequest } from "./audit.js";
+import { emit } from "./lifecycle.js";
 import { DomainError } from "./errors.js";
 import { lifetimeSeconds, type LifetimePolicy } from "./policy.js";
 import {
@@ -58,13 +59,16 @@ export function resolveSubmission(existing: Session | undefined, cmd: SubmitComm
   if (isClosed(existing)) {
     throw new DomainError("SESSION_CLOSED", "the session is closed and can no longer change");
   }
+  if (existing.inputComplete) {
+    throw new DomainError("INPUT_COMPLETE", "the session's input is complete; it takes no more submissions");
+  }
   if (existing.submissions.length >= maxSubmissionsPerSession) {
     throw new DomainError("SESSION_FULL", `a session holds at most ${maxSubmissionsPerSession} submissions`);
   }
   return { kind: "continue" };
 }
 
-export function replayOrRefuse(earlier: AuditRecord, cmd: SubmitCommand): Resolution {
+export function replayOrRefuse(earlier: AuditRecord, cmd: Pick<AuditedRequest, "fingerprint" | "procedure">): Resolution {
   if (earlier.fingerprint !== cmd.fingerprint || earlier.procedure !== cmd.procedure) {
     throw new DomainError("IDEMPOTENCY_KEY_REUSED", "the request id was already used for a different request");
   }
@@ -100,12 +104,15 @@ export function createSession(input: NewSessionInput, now: Date): Session {
     submissions: [],
     currentStep: "",
     inputComplete: false,
+    analyses: [],
+    warningScreens: [],
+    events: [{ sequence: 1, type: "OPENED", time: now, state: "OPEN" }],
     audit: [],
   };
 }
 
-/** Applies a submission to an open session and audits it; returns the next version of the aggregate. */
-export function applySubmission(session: Session, cmd: SubmitCommand, disposition: Disposition, now: Date): Session {
+/** Adds a submission to an open session (merged identity, step, SUBMISSION event); not yet audited. */
+export function applySubmission(session: Session, cmd: SubmitCommand, now: Date): Session {
   const submission = {
     index: session.submissions.length + 1,
     requestId: cmd.requestId,
@@ -117,23 +124,49 @@ export function applySubmission(session: Session, cmd: SubmitCommand, dispositio
   };
   const next: Session = {
     ...session,
-    version: session.version + 1,
     updateTime: now,
     identity: mergeIdentity(session.identity, cmd.identity),
     submissions: [...session.submissions, submission],
     currentStep: cmd.step || session.currentStep,
-    inputComplete: session.inputComplete || cmd.complete,
   };
-  next.audit = appendAudit(session.audit, {
-    recordTime: now,
+  return emit(next, "SUBMISSION", now, { submissionIndex: submission.index });
+}
+
+/** What one request did to a session, for its audit record. */
+export interface AuditedRequest {
+  requestId: string;
+  fingerprint: string;
+  procedure: string;
+  principal: string;
+  provided: Record<string, unknown>;
+}
+
+/**
+ * Seals a change: bumps the version and appends the request's audit record, which notes what
+ * was returned. Every request that changes a session goes through here exactly once.
+ */
+export function sealChange(session: Session, request: AuditedRequest, returned: Record<string, unknown>, now: Date): Session {
+  const version = session.version + 1;
+  return {
+    ...session,
+    version,
+    updateTime: now,
+    audit: appendAudit(session.audit, {
+      recordTime: now,
+      ...request,
+      returned: { sessionId: session.id, state: session.state, version, ...returned },
+    }),
+  };
+}
+
+export function submissionRequest(cmd: SubmitCommand): AuditedRequest {
+  return {
     requestId: cmd.requestId,
     fingerprint: cmd.fingerprint,
     procedure: cmd.procedure,
     principal: cmd.principal,
     provided: submissionPayload(cmd),
-    returned: { sessionId: next.id, disposition, state: next.state, version: next.version },
-  });
-  return next;
+  };
 }
 
 /** What the audit trail keeps of a submission: the data, not the routing fields. */

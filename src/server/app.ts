@@ -5,7 +5,12 @@ import type { Logger } from "pino";
 import { systemClock, type Clock } from "../domain/clock.js";
 import { createUuidV7Generator, type IdGenerator } from "../domain/ids.js";
 import { createPolicies, type Policies } from "../domain/policy.js";
+import { builtInAnalyzers, type Analyzer } from "../domain/analyzers.js";
+import { createEventHub } from "../domain/event-hub.js";
 import { createSessionUseCases } from "../domain/sessions.js";
+import { createAcknowledgementService } from "../service/acknowledgement-service.js";
+import { createEventService } from "../service/event-service.js";
+import { createOutcomeService } from "../service/outcome-service.js";
 import { createBillingService } from "../service/billing-service.js";
 import { createAccessTable } from "../service/scopes.js";
 import { createSessionService } from "../service/session-service.js";
@@ -13,7 +18,10 @@ import { createSubmissionService, dispositionHeader } from "../service/submissio
 import type { Store } from "../store/store.js";
 import { Health } from "../../gen/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
 import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
+import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
+import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 import { withCors } from "./cors.js";
@@ -34,11 +42,26 @@ export interface AppOptions {
   /** Largest accepted request message; SPEC §6 caps it at 1 MiB. */
   maxRequestBytes?: number;
   corsOrigins?: readonly string[] | "*";
+  analyzers?: readonly Analyzer[];
+  /** Risk at or above which an analysis shows its warning screen. */
+  warnThreshold?: number;
+  analyzerTimeoutMs?: number;
+  /** Idle WatchEvents streams get a heartbeat this often. */
+  heartbeatMs?: number;
+  /** How often expired open sessions are failed as ABANDONED; 0 turns the sweep off. */
+  sweepIntervalMs?: number;
+  /** Events a slow subscriber may have queued before it is disconnected. */
+  maxQueuedEvents?: number;
+  maxStreamsPerTenant?: number;
 }
 
 export interface App {
   server: OnePortServer;
   health: HealthState;
+  /** Runs one sweep of expired sessions now; returns how many it closed. */
+  sweep(): Promise<number>;
+  /** Open event streams, all tenants. */
+  openStreams(): number;
   /** Marks the app not serving, ends streams, and closes the port after in-flight calls finish. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -56,11 +79,35 @@ export function createApp(opts: AppOptions): App {
     clock,
     ids: opts.ids ?? createUuidV7Generator(() => clock.now().getTime()),
     policies: opts.policies ?? createPolicies(),
+    analysis: {
+      analyzers: opts.analyzers ?? builtInAnalyzers,
+      warnThreshold: opts.warnThreshold ?? 0.5,
+      timeoutMs: opts.analyzerTimeoutMs ?? 2000,
+    },
   });
+  const hub = createEventHub({
+    feed: opts.store.events,
+    ...(opts.maxQueuedEvents ? { maxQueue: opts.maxQueuedEvents } : {}),
+    ...(opts.maxStreamsPerTenant ? { maxSubscribersPerTenant: opts.maxStreamsPerTenant } : {}),
+  });
+  const shutdown = new AbortController();
 
   const api: Registration[] = [
     { service: SubmissionService, impl: createSubmissionService(sessions) },
     { service: SessionService, impl: createSessionService(sessions) },
+    { service: AcknowledgementService, impl: createAcknowledgementService(sessions) },
+    { service: OutcomeService, impl: createOutcomeService(sessions) },
+    {
+      service: EventService,
+      impl: createEventService({
+        sessions,
+        hub,
+        clock,
+        heartbeatMs: opts.heartbeatMs ?? 15_000,
+        shuttingDown: () => shutdown.signal.aborted,
+        isCursor: opts.store.events.isCursor,
+      }),
+    },
     { service: BillingService, impl: createBillingService(opts.store) },
   ];
   const health = createHealthState(api.map((r) => r.service.typeName));
@@ -71,7 +118,6 @@ export function createApp(opts: AppOptions): App {
     { service: ServerReflection, impl: createReflectionService(reflected) },
   ];
 
-  const shutdown = new AbortController();
   const routes = (router: ConnectRouter) => {
     for (const { service, impl } of registrations) router.service(service, impl);
   };
@@ -93,15 +139,31 @@ export function createApp(opts: AppOptions): App {
     withCors(handler, { origins: opts.corsOrigins ?? "*", exposeHeaders: [dispositionHeader] }),
   );
 
+  const sweep = () => sessions.sweepExpired(500);
+  const sweepMs = opts.sweepIntervalMs ?? 5_000;
+  const sweeper = sweepMs > 0
+    ? setInterval(() => {
+        sweep().then(
+          (closed) => closed > 0 && opts.logger.info({ closed }, "expired sessions abandoned"),
+          (err: unknown) => opts.logger.error({ err }, "sweep failed"),
+        );
+      }, sweepMs)
+    : undefined;
+  sweeper?.unref();
+
   return {
     server,
     health,
+    sweep,
+    openStreams: () => hub.count(),
     async shutdown(graceMs) {
+      clearInterval(sweeper);
       for (const name of health.all().keys()) health.set(name, ServingStatus.NOT_SERVING);
       const closing = server.close(graceMs);
       // Streams end now so their clients resume elsewhere; unary calls get the grace period.
       shutdown.abort();
       await closing;
+      hub.close();
     },
   };
 }

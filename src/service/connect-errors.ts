@@ -14,6 +14,7 @@ const codes: Record<ErrorStatus, Code> = {
   "permission-denied": Code.PermissionDenied,
   "resource-exhausted": Code.ResourceExhausted,
   aborted: Code.Aborted,
+  unavailable: Code.Unavailable,
   internal: Code.Internal,
 };
 

@@ -1,4 +1,5 @@
 import { createContextKey } from "@connectrpc/connect";
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Principal } from "../domain/api-key.js";
 import { reasonError } from "./connect-errors.js";
@@ -14,4 +15,21 @@ export function principalOf(ctx: { values: { get<T>(key: { id: symbol; defaultVa
   // The auth interceptor runs before every handler that needs this; reaching here without one is a wiring bug.
   if (!principal) throw reasonError("UNAUTHENTICATED", "missing credentials");
   return principal;
+}
+
+/** Who is making a mutating call and with which request id; the caller's id, or a fresh one. */
+export function requestContext(
+  ctx: { values: { get<T>(key: { id: symbol; defaultValue: T }): T } },
+  procedure: string,
+  requestId: string,
+) {
+  const principal = principalOf(ctx);
+  const clientRequestId = requestId !== "";
+  return {
+    tenantId: principal.tenantId,
+    principal: principal.name,
+    procedure,
+    requestId: clientRequestId ? requestId.toLowerCase() : randomUUID(),
+    clientRequestId,
+  };
 }

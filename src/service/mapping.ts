@@ -19,6 +19,21 @@ import {
   type Session,
 } from "../../gen/sessionflow/v1/session_pb.js";
 import { AuditRecordSchema, type AuditRecord } from "../../gen/sessionflow/v1/audit_pb.js";
+import {
+  Acknowledgement,
+  AnalysisSchema,
+  AnalysisStatus,
+  FailureReason,
+  OutcomeKind,
+  OutcomeSchema,
+  WarningScreenSchema,
+  WarningScreenStatus,
+  type Analysis,
+  type Outcome,
+  type WarningScreen,
+} from "../../gen/sessionflow/v1/lifecycle_pb.js";
+import { LifecycleEventSchema, LifecycleEventType, type LifecycleEvent } from "../../gen/sessionflow/v1/event_pb.js";
+import type { FeedEvent } from "../store/store.js";
 
 /** Proto <-> domain for the session resource. Proto enums map by name, so the two never drift silently. */
 
@@ -113,7 +128,87 @@ export function sessionToProto(session: domain.Session, replacedBy?: string): Se
     version: BigInt(session.version),
     currentStep: session.currentStep,
     inputComplete: session.inputComplete,
+    analyses: session.analyses.map(analysisToProto),
+    warningScreens: session.warningScreens.map(screenToProto),
+    ...(session.outcome ? { outcome: outcomeToProto(session.outcome) } : {}),
+    lastEventSequence: BigInt(session.events.length),
   });
+}
+
+const ts = (date: Date | undefined) => (date ? { ...timestampFromDate(date) } : undefined);
+
+export function analysisToProto(a: domain.Analysis): Analysis {
+  return create(AnalysisSchema, {
+    id: a.id,
+    analyzer: a.analyzer,
+    status: AnalysisStatus[a.status],
+    startTime: timestampFromDate(a.startTime),
+    ...(a.finishTime ? { finishTime: timestampFromDate(a.finishTime) } : {}),
+    risk: a.risk,
+    reasonCodes: a.reasonCodes,
+  });
+}
+
+export const acknowledgementFromProto = new Map<Acknowledgement, domain.Acknowledgement>([
+  [Acknowledgement.PROCEED, "PROCEED"],
+  [Acknowledgement.CANCEL, "CANCEL"],
+]);
+
+export function screenToProto(w: domain.WarningScreen): WarningScreen {
+  return create(WarningScreenSchema, {
+    id: w.id,
+    kind: w.kind,
+    impact: w.impact,
+    contentKey: w.contentKey,
+    analysisId: w.analysisId,
+    status: WarningScreenStatus[w.status],
+    acknowledgement: w.acknowledgement ? Acknowledgement[w.acknowledgement] : Acknowledgement.UNSPECIFIED,
+    ...(w.presentTime ? { presentTime: ts(w.presentTime) } : {}),
+    ...(w.acknowledgeTime ? { acknowledgeTime: ts(w.acknowledgeTime) } : {}),
+  });
+}
+
+export const failureReasonFromProto = new Map<FailureReason, domain.FailureReason>([
+  [FailureReason.INVALID_INPUT, "INVALID_INPUT"],
+  [FailureReason.ABANDONED, "ABANDONED"],
+  [FailureReason.SDK_ERROR, "SDK_ERROR"],
+  [FailureReason.SERVICE_ERROR, "SERVICE_ERROR"],
+]);
+
+export function outcomeToProto(o: domain.Outcome): Outcome {
+  return create(OutcomeSchema, {
+    kind: OutcomeKind[o.kind],
+    failureReason: o.failureReason ? FailureReason[o.failureReason] : FailureReason.UNSPECIFIED,
+    failureCode: o.failureCode ?? "",
+    closeTime: timestampFromDate(o.closeTime),
+  });
+}
+
+export const eventTypeFromProto = new Map<LifecycleEventType, domain.EventType>(
+  (Object.keys(LifecycleEventType) as (keyof typeof LifecycleEventType)[])
+    .filter((name) => Number.isNaN(Number(name)) && name !== "UNSPECIFIED")
+    .map((name) => [LifecycleEventType[name], name as domain.EventType]),
+);
+
+export function eventToProto(sessionId: string, workflow: string, cursor: string, e: domain.SessionEvent): LifecycleEvent {
+  return create(LifecycleEventSchema, {
+    sessionId,
+    workflow,
+    sequence: BigInt(e.sequence),
+    cursor,
+    type: LifecycleEventType[e.type],
+    eventTime: timestampFromDate(e.time),
+    state: stateToProto[e.state],
+    ...(e.analysis ? { analysis: analysisToProto(e.analysis) } : {}),
+    ...(e.screen ? { warningScreen: screenToProto(e.screen) } : {}),
+    ...(e.outcome ? { outcome: outcomeToProto(e.outcome) } : {}),
+    submissionIndex: e.submissionIndex ?? 0,
+    relatedSessionId: e.relatedSessionId ?? "",
+  });
+}
+
+export function feedEventToProto(f: FeedEvent): LifecycleEvent {
+  return eventToProto(f.sessionId, f.workflow, f.cursor, f.event);
 }
 
 export function auditRecordToProto(sessionId: string, record: domain.AuditRecord): AuditRecord {

@@ -1,6 +1,9 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { Scope } from "../domain/api-key.js";
+import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
 import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
+import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
+import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 
@@ -16,6 +19,9 @@ interface ServiceAccess {
 const protectedServices: ServiceAccess[] = [
   { service: SubmissionService, scope: "sessions" },
   { service: SessionService, scope: "sessions", methods: { GetAuditTrail: "audit" } },
+  { service: AcknowledgementService, scope: "sessions" },
+  { service: OutcomeService, scope: "sessions" },
+  { service: EventService, scope: "sessions" },
   { service: BillingService, scope: "billing" },
 ];
 

@@ -1,7 +1,7 @@
 import type { ApiKey } from "../domain/api-key.js";
 import { billableEventOf, countUsage } from "../domain/billing.js";
 import type { Session } from "../domain/session.js";
-import { DuplicateKeyError, type SessionQuery, type Store } from "./store.js";
+import { DuplicateKeyError, type FeedEvent, type SessionQuery, type Store } from "./store.js";
 
 /**
  * The embedded default store: everything in process memory, lost on restart.
@@ -13,6 +13,10 @@ export function createMemoryStore(): Store {
   const byRequestId = new Map<string, string>(); // tenant|requestId -> id
   const byReplaces = new Map<string, string>(); // tenant|replaced id -> id
   const apiKeys = new Map<string, ApiKey>(); // hash -> key
+  const feeds = new Map<string, FeedEvent[]>(); // tenant -> its events in order
+  const listeners = new Set<(events: readonly FeedEvent[]) => void>();
+  // Fixed width, so cursors compare as strings in feed order.
+  const cursorOf = (n: number) => n.toString().padStart(16, "0");
 
   const k = (tenantId: string, id: string) => `${tenantId}|${id}`;
   const copy = <T>(value: T): T => structuredClone(value);
@@ -28,6 +32,23 @@ export function createMemoryStore(): Store {
       if (owner !== undefined && owner !== session.id) throw new DuplicateKeyError("requestId");
     }
   }
+  /** Appends the events this write adds (those past `known`) to the tenant's feed and tells listeners. */
+  function publish(session: Session, known: number) {
+    const added = session.events.slice(known);
+    if (added.length === 0) return;
+    let feed = feeds.get(session.tenantId);
+    if (!feed) feeds.set(session.tenantId, (feed = []));
+    const appended = added.map((event) => ({
+      tenantId: session.tenantId,
+      sessionId: session.id,
+      workflow: session.workflow,
+      cursor: cursorOf(feed!.length + 1),
+      event: copy(event),
+    }));
+    feed.push(...appended);
+    for (const listener of listeners) listener(appended);
+  }
+
   function index(session: Session) {
     for (const record of session.audit) byRequestId.set(k(session.tenantId, record.requestId), session.id);
     if (session.replaces) byReplaces.set(k(session.tenantId, session.replaces), session.id);
@@ -58,6 +79,7 @@ export function createMemoryStore(): Store {
         checkRequestIds(session);
         sessions.set(k(session.tenantId, session.id), copy(session));
         index(session);
+        publish(session, 0);
       },
       async update(session, expectedVersion) {
         const current = sessions.get(k(session.tenantId, session.id));
@@ -65,6 +87,7 @@ export function createMemoryStore(): Store {
         checkRequestIds(session);
         sessions.set(k(session.tenantId, session.id), copy(session));
         index(session);
+        publish(session, current.events.length);
         return true;
       },
       async get(tenantId, id) {
@@ -113,6 +136,28 @@ export function createMemoryStore(): Store {
           )
           .map(billableEventOf);
         return countUsage(events, q.period);
+      },
+      async findExpiredOpen(now, limit) {
+        return [...sessions.values()]
+          .filter((s) => s.state !== "RESOLVED" && s.state !== "FAILED" && s.expireTime <= now)
+          .slice(0, limit)
+          .map(copy);
+      },
+    },
+    events: {
+      async read(tenantId, afterCursor, limit) {
+        const feed = feeds.get(tenantId) ?? [];
+        const start = afterCursor === undefined ? 0 : Number(afterCursor);
+        return feed.slice(start, start + limit).map(copy);
+      },
+      async head(tenantId) {
+        const length = feeds.get(tenantId)?.length ?? 0;
+        return length === 0 ? undefined : cursorOf(length);
+      },
+      isCursor: (value) => /^\d{16}$/.test(value),
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
       },
     },
     apiKeys: {

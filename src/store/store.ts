@@ -1,6 +1,6 @@
 import type { ApiKey } from "../domain/api-key.js";
 import type { BillableEvent, UsagePeriod, UsageRow } from "../domain/billing.js";
-import type { Session, SessionState } from "../domain/session.js";
+import type { Session, SessionEvent, SessionState } from "../domain/session.js";
 
 /**
  * The store interface, shaped for SPEC §8: a session is one aggregate written atomically
@@ -10,6 +10,7 @@ import type { Session, SessionState } from "../domain/session.js";
 export interface Store {
   readonly sessions: SessionRepository;
   readonly apiKeys: ApiKeyRepository;
+  readonly events: EventFeed;
   /** Resolves when the backing storage answers; used by readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -45,6 +46,33 @@ export interface SessionRepository {
   listBillableEvents(tenantId: string, query: BillableEventQuery): Promise<BillableEvent[]>;
   /** Billable events counted per period and workflow, ordered by period then workflow. */
   countUsage(tenantId: string, query: UsageQuery): Promise<UsageRow[]>;
+  /** Sessions of any tenant that are not closed and expired at or before `now`; for the sweeper only. */
+  findExpiredOpen(now: Date, limit: number): Promise<Session[]>;
+}
+
+/** A session's lifecycle event as the tenant-wide feed carries it. */
+export interface FeedEvent {
+  tenantId: string;
+  sessionId: string;
+  workflow: string;
+  /** Position in the tenant's feed. Cursors of one tenant compare as strings in feed order. */
+  cursor: string;
+  event: SessionEvent;
+}
+
+/**
+ * The tenant-wide event feed. A store appends a session's new events to it as part of the same
+ * write that changes the session, so an event is in the feed exactly when its change is stored.
+ */
+export interface EventFeed {
+  /** The tenant's events after `afterCursor` (from the start when undefined), oldest first. */
+  read(tenantId: string, afterCursor: string | undefined, limit: number): Promise<FeedEvent[]>;
+  /** The cursor of the tenant's newest event, if any: where "from now" begins. */
+  head(tenantId: string): Promise<string | undefined>;
+  /** Whether a client-supplied cursor has this store's form. */
+  isCursor(value: string): boolean;
+  /** Calls `listener` with events appended from now on, all tenants, in feed order; returns unsubscribe. */
+  subscribe(listener: (events: readonly FeedEvent[]) => void): () => void;
 }
 
 export interface SessionQuery {

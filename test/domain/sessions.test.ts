@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { builtInAnalyzers } from "../../src/domain/analyzers.js";
 import { createManualClock, type ManualClock } from "../../src/domain/clock.js";
 import { createUuidV7Generator } from "../../src/domain/ids.js";
 import { createPolicies } from "../../src/domain/policy.js";
@@ -38,6 +39,7 @@ describe("session use cases", () => {
       clock,
       ids: createUuidV7Generator(() => clock.now().getTime()),
       policies: createPolicies({ submissionSeconds: 30, linkSeconds: 60, transferSeconds: 60 }),
+      analysis: { analyzers: builtInAnalyzers, warnThreshold: 0.5, timeoutMs: 1000 },
     });
   });
 

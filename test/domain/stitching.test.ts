@@ -3,7 +3,7 @@ import { createManualClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { defaultLifetimePolicy } from "../../src/domain/policy.js";
 import { mergeIdentity, type Session } from "../../src/domain/session.js";
-import { applySubmission, createSession, resolveSubmission, type SubmitCommand } from "../../src/domain/stitching.js";
+import { applySubmission, createSession, resolveSubmission, sealChange, submissionRequest, type SubmitCommand } from "../../src/domain/stitching.js";
 
 const clock = createManualClock(new Date("2026-05-01T12:00:00Z"));
 
@@ -29,7 +29,8 @@ function openSession(overrides: Partial<Session> = {}): Session {
     { tenantId: "acme", id: "0197f665-6c88-7512-bc33-a7605d487377", workflow: "bank-signup", market: "", origin: "SUBMISSION", policy: defaultLifetimePolicy },
     clock.now(),
   );
-  return { ...applySubmission(base, command(), "CREATED", clock.now()), ...overrides };
+  const submitted = sealChange(applySubmission(base, command(), clock.now()), submissionRequest(command()), { disposition: "CREATED" }, clock.now());
+  return { ...submitted, ...overrides };
 }
 
 describe("resolveSubmission (SPEC §1 table)", () => {
@@ -44,6 +45,7 @@ describe("resolveSubmission (SPEC §1 table)", () => {
     ["expired and closed", openSession({ state: "RESOLVED" }), command({ requestId: "r2" }), later(tenMinutes), "replace-expired"],
     ["a retry of an earlier request", openSession(), command(), later(1000), "replay"],
     ["a retry even after expiry", openSession(), command(), later(tenMinutes * 3), "replay"],
+    ["a retry after input completed", openSession({ inputComplete: true, state: "WARNING" }), command(), now, "replay"],
   ] as const)("%s -> %s", (_name, existing, cmd, at, kind) => {
     expect(resolveSubmission(existing, cmd, at).kind).toBe(kind);
   });
@@ -54,6 +56,7 @@ describe("resolveSubmission (SPEC §1 table)", () => {
     ["another workflow", openSession(), command({ requestId: "r2", workflow: "card-payment" }), "SESSION_WORKFLOW_MISMATCH"],
     ["another workflow, even expired", openSession({ expireTime: now }), command({ requestId: "r2", workflow: "x" }), "SESSION_WORKFLOW_MISMATCH"],
     ["same request id, different request", openSession(), command({ fingerprint: "f2" }), "IDEMPOTENCY_KEY_REUSED"],
+    ["input already complete", openSession({ inputComplete: true, state: "WARNING" }), command({ requestId: "r2" }), "INPUT_COMPLETE"],
   ] as const)("%s is refused with %s", (_name, existing, cmd, reason) => {
     const refusal = (() => {
       try {
@@ -85,19 +88,20 @@ describe("createSession", () => {
 describe("applySubmission", () => {
   it("keeps every submission in order, merges identity and advances the version", () => {
     const first = openSession();
-    const second = applySubmission(first, command({ requestId: "r2", identity: { phone: "+447700900123" }, step: "phone" }), "CONTINUED", clock.now());
+    const cmd2 = command({ requestId: "r2", identity: { phone: "+447700900123" }, step: "phone" });
+    const second = sealChange(applySubmission(first, cmd2, clock.now()), submissionRequest(cmd2), { disposition: "CONTINUED" }, clock.now());
     expect(second.submissions.map((s) => s.step)).toEqual(["signup-start", "phone"]);
     expect(second.identity).toEqual({ fullName: "Alice Liddell", phone: "+447700900123" });
     expect(second.version).toBe(first.version + 1);
     expect(second.audit).toHaveLength(2);
     expect(second.audit[1]!.returned).toMatchObject({ disposition: "CONTINUED", state: "OPEN" });
+    expect(second.events.map((e) => e.type)).toEqual(["OPENED", "SUBMISSION", "SUBMISSION"]);
     expect(first.submissions).toHaveLength(1); // the input aggregate is untouched
   });
 
-  it("marks input complete once and keeps the last step", () => {
-    const done = applySubmission(openSession(), command({ requestId: "r2", complete: true, step: "" }), "CONTINUED", clock.now());
-    expect(done.inputComplete).toBe(true);
-    expect(done.currentStep).toBe("signup-start");
+  it("keeps the last step when a submission names none", () => {
+    const next = applySubmission(openSession(), command({ requestId: "r2", step: "" }), clock.now());
+    expect(next.currentStep).toBe("signup-start");
   });
 });
 

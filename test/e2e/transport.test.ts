@@ -55,7 +55,10 @@ describe("one port, every protocol", () => {
     expect(services.stdout.trim().split("\n")).toEqual([
       "grpc.health.v1.Health",
       "grpc.reflection.v1.ServerReflection",
+      "sessionflow.v1.AcknowledgementService",
       "sessionflow.v1.BillingService",
+      "sessionflow.v1.EventService",
+      "sessionflow.v1.OutcomeService",
       "sessionflow.v1.SessionService",
       "sessionflow.v1.SubmissionService",
     ]);

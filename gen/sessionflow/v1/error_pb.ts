@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file sessionflow/v1/error.proto.
  */
 export const file_sessionflow_v1_error: GenFile = /*@__PURE__*/
-  fileDesc("ChpzZXNzaW9uZmxvdy92MS9lcnJvci5wcm90bxIOc2Vzc2lvbmZsb3cudjEq1gMKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiAKHEVSUk9SX1JFQVNPTl9JTlZBTElEX1JFUVVFU1QQARIfChtFUlJPUl9SRUFTT05fU0VTU0lPTl9DTE9TRUQQAhIqCiZFUlJPUl9SRUFTT05fU0VTU0lPTl9XT1JLRkxPV19NSVNNQVRDSBADEiIKHkVSUk9SX1JFQVNPTl9TRVNTSU9OX05PVF9GT1VORBAEEicKI0VSUk9SX1JFQVNPTl9JREVNUE9URU5DWV9LRVlfUkVVU0VEEAUSIAocRVJST1JfUkVBU09OX1VOQVVUSEVOVElDQVRFRBAGEh4KGkVSUk9SX1JFQVNPTl9TQ09QRV9NSVNTSU5HEAcSHQoZRVJST1JfUkVBU09OX1NFU1NJT05fRlVMTBAIEiMKH0VSUk9SX1JFQVNPTl9JTlZBTElEX1BBR0VfVE9LRU4QCRIoCiRFUlJPUl9SRUFTT05fQ09OQ1VSUkVOVF9NT0RJRklDQVRJT04QChIiCh5FUlJPUl9SRUFTT05fUkVRVUVTVF9UT09fTEFSR0UQCxIZChVFUlJPUl9SRUFTT05fSU5URVJOQUwQDGIGcHJvdG8z");
+  fileDesc("ChpzZXNzaW9uZmxvdy92MS9lcnJvci5wcm90bxIOc2Vzc2lvbmZsb3cudjEq+wUKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiAKHEVSUk9SX1JFQVNPTl9JTlZBTElEX1JFUVVFU1QQARIfChtFUlJPUl9SRUFTT05fU0VTU0lPTl9DTE9TRUQQAhIqCiZFUlJPUl9SRUFTT05fU0VTU0lPTl9XT1JLRkxPV19NSVNNQVRDSBADEiIKHkVSUk9SX1JFQVNPTl9TRVNTSU9OX05PVF9GT1VORBAEEicKI0VSUk9SX1JFQVNPTl9JREVNUE9URU5DWV9LRVlfUkVVU0VEEAUSIAocRVJST1JfUkVBU09OX1VOQVVUSEVOVElDQVRFRBAGEh4KGkVSUk9SX1JFQVNPTl9TQ09QRV9NSVNTSU5HEAcSHQoZRVJST1JfUkVBU09OX1NFU1NJT05fRlVMTBAIEiMKH0VSUk9SX1JFQVNPTl9JTlZBTElEX1BBR0VfVE9LRU4QCRIoCiRFUlJPUl9SRUFTT05fQ09OQ1VSUkVOVF9NT0RJRklDQVRJT04QChIiCh5FUlJPUl9SRUFTT05fUkVRVUVTVF9UT09fTEFSR0UQCxIZChVFUlJPUl9SRUFTT05fSU5URVJOQUwQDBIfChtFUlJPUl9SRUFTT05fSU5QVVRfQ09NUExFVEUQDRIlCiFFUlJPUl9SRUFTT05fU0NSRUVOX05PVF9QUkVTRU5URUQQDhIsCihFUlJPUl9SRUFTT05fU0NSRUVOX0FMUkVBRFlfQUNLTk9XTEVER0VEEA8SIQodRVJST1JfUkVBU09OX1RPT19NQU5ZX1NUUkVBTVMQEBIkCiBFUlJPUl9SRUFTT05fU1VCU0NSSUJFUl9UT09fU0xPVxAREh4KGkVSUk9SX1JFQVNPTl9TSFVUVElOR19ET1dOEBISHwobRVJST1JfUkVBU09OX0lOVkFMSURfQ1VSU09SEBMSIwofRVJST1JfUkVBU09OX0lMTEVHQUxfVFJBTlNJVElPThAUYgZwcm90bzM");
 
 /**
  * ErrorReason lists every stable, machine-readable reason the service gives for an error.
@@ -109,6 +109,62 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_INTERNAL = 12;
    */
   INTERNAL = 12,
+
+  /**
+   * The session's input is complete, so it takes no more submissions.
+   *
+   * @generated from enum value: ERROR_REASON_INPUT_COMPLETE = 13;
+   */
+  INPUT_COMPLETE = 13,
+
+  /**
+   * The warning screen is not the one presented to the user now.
+   *
+   * @generated from enum value: ERROR_REASON_SCREEN_NOT_PRESENTED = 14;
+   */
+  SCREEN_NOT_PRESENTED = 14,
+
+  /**
+   * The warning screen was already acknowledged.
+   *
+   * @generated from enum value: ERROR_REASON_SCREEN_ALREADY_ACKNOWLEDGED = 15;
+   */
+  SCREEN_ALREADY_ACKNOWLEDGED = 15,
+
+  /**
+   * The tenant has as many open streams as it may have; close one or retry later.
+   *
+   * @generated from enum value: ERROR_REASON_TOO_MANY_STREAMS = 16;
+   */
+  TOO_MANY_STREAMS = 16,
+
+  /**
+   * The subscriber fell too far behind and was disconnected; resume from its last cursor or sequence.
+   *
+   * @generated from enum value: ERROR_REASON_SUBSCRIBER_TOO_SLOW = 17;
+   */
+  SUBSCRIBER_TOO_SLOW = 17,
+
+  /**
+   * The server is shutting down; resume the stream on another replica or after restart.
+   *
+   * @generated from enum value: ERROR_REASON_SHUTTING_DOWN = 18;
+   */
+  SHUTTING_DOWN = 18,
+
+  /**
+   * The cursor is malformed or older than the retained events.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_CURSOR = 19;
+   */
+  INVALID_CURSOR = 19,
+
+  /**
+   * The request asks for a lifecycle transition the session's state does not allow.
+   *
+   * @generated from enum value: ERROR_REASON_ILLEGAL_TRANSITION = 20;
+   */
+  ILLEGAL_TRANSITION = 20,
 }
 
 /**

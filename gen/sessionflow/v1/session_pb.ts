@@ -8,13 +8,15 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { DeviceSignals, Identity } from "./identity_pb.js";
 import { file_sessionflow_v1_identity } from "./identity_pb.js";
+import type { Analysis, Outcome, WarningScreen } from "./lifecycle_pb.js";
+import { file_sessionflow_v1_lifecycle } from "./lifecycle_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file sessionflow/v1/session.proto.
  */
 export const file_sessionflow_v1_session: GenFile = /*@__PURE__*/
-  fileDesc("ChxzZXNzaW9uZmxvdy92MS9zZXNzaW9uLnByb3RvEg5zZXNzaW9uZmxvdy52MSLpAwoHU2Vzc2lvbhIKCgJpZBgBIAEoCRIQCgh3b3JrZmxvdxgCIAEoCRIOCgZtYXJrZXQYAyABKAkSKwoFc3RhdGUYBCABKA4yHC5zZXNzaW9uZmxvdy52MS5TZXNzaW9uU3RhdGUSLQoGb3JpZ2luGAUgASgOMh0uc2Vzc2lvbmZsb3cudjEuU2Vzc2lvbk9yaWdpbhIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghyZXBsYWNlcxgJIAEoCRITCgtyZXBsYWNlZF9ieRgKIAEoCRIqCghpZGVudGl0eRgLIAEoCzIYLnNlc3Npb25mbG93LnYxLklkZW50aXR5Ei8KC3N1Ym1pc3Npb25zGAwgAygLMhouc2Vzc2lvbmZsb3cudjEuU3VibWlzc2lvbhIPCgd2ZXJzaW9uGA0gASgDEhQKDGN1cnJlbnRfc3RlcBgOIAEoCRIWCg5pbnB1dF9jb21wbGV0ZRgPIAEoCCLbAQoKU3VibWlzc2lvbhINCgVpbmRleBgBIAEoBRISCgpyZXF1ZXN0X2lkGAIgASgJEi8KC3N1Ym1pdF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCghpZGVudGl0eRgEIAEoCzIYLnNlc3Npb25mbG93LnYxLklkZW50aXR5Ei0KBmRldmljZRgFIAEoCzIdLnNlc3Npb25mbG93LnYxLkRldmljZVNpZ25hbHMSDAoEc3RlcBgGIAEoCRIQCghjb21wbGV0ZRgHIAEoCCqzAQoMU2Vzc2lvblN0YXRlEh0KGVNFU1NJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIWChJTRVNTSU9OX1NUQVRFX09QRU4QARIbChdTRVNTSU9OX1NUQVRFX0FOQUxZU0lORxACEhkKFVNFU1NJT05fU1RBVEVfV0FSTklORxADEhoKFlNFU1NJT05fU1RBVEVfUkVTT0xWRUQQBBIYChRTRVNTSU9OX1NUQVRFX0ZBSUxFRBAFKqIBCgtEaXNwb3NpdGlvbhIbChdESVNQT1NJVElPTl9VTlNQRUNJRklFRBAAEhcKE0RJU1BPU0lUSU9OX0NSRUFURUQQARIZChVESVNQT1NJVElPTl9DT05USU5VRUQQAhIgChxESVNQT1NJVElPTl9SRVBMQUNFRF9FWFBJUkVEEAMSIAocRElTUE9TSVRJT05fUkVQTEFDRURfVU5LTk9XThAEKoQBCg1TZXNzaW9uT3JpZ2luEh4KGlNFU1NJT05fT1JJR0lOX1VOU1BFQ0lGSUVEEAASHQoZU0VTU0lPTl9PUklHSU5fU1VCTUlTU0lPThABEhcKE1NFU1NJT05fT1JJR0lOX0xJTksQAhIbChdTRVNTSU9OX09SSUdJTl9UUkFOU0ZFUhADYgZwcm90bzM", [file_google_protobuf_timestamp, file_sessionflow_v1_identity]);
+  fileDesc("ChxzZXNzaW9uZmxvdy92MS9zZXNzaW9uLnByb3RvEg5zZXNzaW9uZmxvdy52MSKUBQoHU2Vzc2lvbhIKCgJpZBgBIAEoCRIQCgh3b3JrZmxvdxgCIAEoCRIOCgZtYXJrZXQYAyABKAkSKwoFc3RhdGUYBCABKA4yHC5zZXNzaW9uZmxvdy52MS5TZXNzaW9uU3RhdGUSLQoGb3JpZ2luGAUgASgOMh0uc2Vzc2lvbmZsb3cudjEuU2Vzc2lvbk9yaWdpbhIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghyZXBsYWNlcxgJIAEoCRITCgtyZXBsYWNlZF9ieRgKIAEoCRIqCghpZGVudGl0eRgLIAEoCzIYLnNlc3Npb25mbG93LnYxLklkZW50aXR5Ei8KC3N1Ym1pc3Npb25zGAwgAygLMhouc2Vzc2lvbmZsb3cudjEuU3VibWlzc2lvbhIPCgd2ZXJzaW9uGA0gASgDEhQKDGN1cnJlbnRfc3RlcBgOIAEoCRIWCg5pbnB1dF9jb21wbGV0ZRgPIAEoCBIqCghhbmFseXNlcxgQIAMoCzIYLnNlc3Npb25mbG93LnYxLkFuYWx5c2lzEjYKD3dhcm5pbmdfc2NyZWVucxgRIAMoCzIdLnNlc3Npb25mbG93LnYxLldhcm5pbmdTY3JlZW4SKAoHb3V0Y29tZRgSIAEoCzIXLnNlc3Npb25mbG93LnYxLk91dGNvbWUSGwoTbGFzdF9ldmVudF9zZXF1ZW5jZRgTIAEoAyLbAQoKU3VibWlzc2lvbhINCgVpbmRleBgBIAEoBRISCgpyZXF1ZXN0X2lkGAIgASgJEi8KC3N1Ym1pdF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCghpZGVudGl0eRgEIAEoCzIYLnNlc3Npb25mbG93LnYxLklkZW50aXR5Ei0KBmRldmljZRgFIAEoCzIdLnNlc3Npb25mbG93LnYxLkRldmljZVNpZ25hbHMSDAoEc3RlcBgGIAEoCRIQCghjb21wbGV0ZRgHIAEoCCqzAQoMU2Vzc2lvblN0YXRlEh0KGVNFU1NJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIWChJTRVNTSU9OX1NUQVRFX09QRU4QARIbChdTRVNTSU9OX1NUQVRFX0FOQUxZU0lORxACEhkKFVNFU1NJT05fU1RBVEVfV0FSTklORxADEhoKFlNFU1NJT05fU1RBVEVfUkVTT0xWRUQQBBIYChRTRVNTSU9OX1NUQVRFX0ZBSUxFRBAFKqIBCgtEaXNwb3NpdGlvbhIbChdESVNQT1NJVElPTl9VTlNQRUNJRklFRBAAEhcKE0RJU1BPU0lUSU9OX0NSRUFURUQQARIZChVESVNQT1NJVElPTl9DT05USU5VRUQQAhIgChxESVNQT1NJVElPTl9SRVBMQUNFRF9FWFBJUkVEEAMSIAocRElTUE9TSVRJT05fUkVQTEFDRURfVU5LTk9XThAEKoQBCg1TZXNzaW9uT3JpZ2luEh4KGlNFU1NJT05fT1JJR0lOX1VOU1BFQ0lGSUVEEAASHQoZU0VTU0lPTl9PUklHSU5fU1VCTUlTU0lPThABEhcKE1NFU1NJT05fT1JJR0lOX0xJTksQAhIbChdTRVNTSU9OX09SSUdJTl9UUkFOU0ZFUhADYgZwcm90bzM", [file_google_protobuf_timestamp, file_sessionflow_v1_identity, file_sessionflow_v1_lifecycle]);
 
 /**
  * Session is one user's journey through a workflow: one billable, auditable unit.
@@ -126,6 +128,34 @@ export type Session = Message<"sessionflow.v1.Session"> & {
    * @generated from field: bool input_complete = 15;
    */
   inputComplete: boolean;
+
+  /**
+   * The analyses run on the session, in the order they started.
+   *
+   * @generated from field: repeated sessionflow.v1.Analysis analyses = 16;
+   */
+  analyses: Analysis[];
+
+  /**
+   * The warning screens the analyses produced, highest impact first.
+   *
+   * @generated from field: repeated sessionflow.v1.WarningScreen warning_screens = 17;
+   */
+  warningScreens: WarningScreen[];
+
+  /**
+   * The outcome, once the session is closed.
+   *
+   * @generated from field: sessionflow.v1.Outcome outcome = 18;
+   */
+  outcome?: Outcome | undefined;
+
+  /**
+   * The sequence number of the session's latest lifecycle event; WatchSession resumes after it.
+   *
+   * @generated from field: int64 last_event_sequence = 19;
+   */
+  lastEventSequence: bigint;
 };
 
 /**

@@ -1,0 +1,38 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { SessionUseCases } from "../domain/sessions.js";
+import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
+import { principalOf, requestContext } from "./context.js";
+import { acknowledgementFromProto, screenToProto, sessionToProto, stateToProto } from "./mapping.js";
+import { createValidator } from "./validation.js";
+
+const acknowledgeProcedure = `/${AcknowledgementService.typeName}/${AcknowledgementService.method.acknowledge.name}`;
+
+export function createAcknowledgementService(sessions: SessionUseCases): ServiceImpl<typeof AcknowledgementService> {
+  return {
+    async acknowledge(req, ctx) {
+      const v = createValidator();
+      v.uuid(req.sessionId, "session_id", true);
+      v.uuid(req.requestId, "request_id");
+      v.check(/^[A-Za-z0-9_-]{1,64}$/.test(req.screenId), "screen_id", "is required: the id of a warning screen");
+      const answer = acknowledgementFromProto.get(req.acknowledgement);
+      v.check(answer !== undefined, "acknowledgement", "must be PROCEED or CANCEL");
+      v.throwIfInvalid();
+      const result = await sessions.acknowledge(
+        requestContext(ctx, acknowledgeProcedure, req.requestId),
+        req.sessionId.toLowerCase(),
+        req.screenId,
+        answer!,
+      );
+      return { session: sessionToProto(result.session), requestId: result.requestId, replayed: result.replayed };
+    },
+
+    async listWarningScreens(req, ctx) {
+      const { tenantId } = principalOf(ctx);
+      const v = createValidator();
+      v.uuid(req.sessionId, "session_id", true);
+      v.throwIfInvalid();
+      const { session } = await sessions.get(tenantId, req.sessionId.toLowerCase());
+      return { warningScreens: session.warningScreens.map(screenToProto), state: stateToProto[session.state] };
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { Clock } from "../domain/clock.js";
+import { DomainError } from "../domain/errors.js";
+import type { EventHub } from "../domain/event-hub.js";
+import type { SessionUseCases } from "../domain/sessions.js";
+import { terminalEventTypes, type EventType } from "../domain/session.js";
+import type { FeedEvent } from "../store/store.js";
+import { EventService, WatchEventsResponseSchema } from "../../gen/sessionflow/v1/event_service_pb.js";
+import { principalOf } from "./context.js";
+import { eventToProto, eventTypeFromProto, feedEventToProto } from "./mapping.js";
+import { createValidator, isWorkflowName } from "./validation.js";
+
+export interface EventServiceOptions {
+  sessions: SessionUseCases;
+  hub: EventHub;
+  clock: Clock;
+  /** Idle WatchEvents streams get a heartbeat this often. */
+  heartbeatMs: number;
+  /** True once the server is draining: streams then end with UNAVAILABLE so clients resume elsewhere. */
+  shuttingDown: () => boolean;
+  isCursor: (value: string) => boolean;
+}
+
+export function createEventService(opts: EventServiceOptions): ServiceImpl<typeof EventService> {
+  const { sessions, hub, heartbeatMs } = opts;
+  const endIfShuttingDown = () => {
+    if (opts.shuttingDown()) throw new DomainError("SHUTTING_DOWN", "the server is shutting down; resume the stream");
+  };
+
+  return {
+    async *watchSession(req, ctx) {
+      const { tenantId } = principalOf(ctx);
+      const v = createValidator();
+      v.uuid(req.sessionId, "session_id", true);
+      v.check(req.afterSequence >= 0n, "after_sequence", "must not be negative");
+      v.throwIfInvalid();
+      const id = req.sessionId.toLowerCase();
+      // Subscribe before reading the session, so no event falls between the replay and the live part.
+      const live = hub.subscribe(tenantId, { afterCursor: undefined, filter: (e) => e.sessionId === id, signal: ctx.signal });
+      try {
+        const { session } = await sessions.get(tenantId, id);
+        let last = Number(req.afterSequence);
+        for (const event of session.events) {
+          if (event.sequence <= last) continue;
+          last = event.sequence;
+          yield { event: eventToProto(session.id, session.workflow, "", event) };
+          if (terminalEventTypes.has(event.type)) return;
+        }
+        for await (const fe of live) {
+          if (fe.event.sequence <= last) continue;
+          last = fe.event.sequence;
+          yield { event: feedEventToProto(fe) };
+          if (terminalEventTypes.has(fe.event.type)) return;
+        }
+        endIfShuttingDown();
+      } finally {
+        live.close();
+      }
+    },
+
+    async *watchEvents(req, ctx) {
+      const { tenantId } = principalOf(ctx);
+      const v = createValidator();
+      const workflow = req.filter?.workflow ?? "";
+      v.check(workflow === "" || isWorkflowName(workflow), "filter.workflow", "must be a workflow name");
+      const types = new Set<EventType>();
+      (req.filter?.types ?? []).forEach((t, i) => {
+        const type = eventTypeFromProto.get(t);
+        v.check(type !== undefined, `filter.types[${i}]`, "must be a known event type");
+        if (type) types.add(type);
+      });
+      v.check(req.afterCursor === "" || opts.isCursor(req.afterCursor), "after_cursor", "must be a cursor from an earlier event or heartbeat");
+      v.throwIfInvalid();
+
+      const filter = (e: FeedEvent) => (workflow === "" || e.workflow === workflow) && (types.size === 0 || types.has(e.event.type));
+      const afterCursor = req.afterCursor !== "" ? req.afterCursor : req.fromBeginning ? "" : undefined;
+      const subscription = hub.subscribe(tenantId, { afterCursor, filter, signal: ctx.signal });
+      const events = subscription[Symbol.asyncIterator]();
+      try {
+        let pending = events.next();
+        for (;;) {
+          let timer: NodeJS.Timeout | undefined;
+          const beat = new Promise<"beat">((resolve) => (timer = setTimeout(() => resolve("beat"), heartbeatMs)));
+          const next = await Promise.race([pending, beat]).finally(() => clearTimeout(timer));
+          if (next === "beat") {
+            yield create(WatchEventsResponseSchema, {
+              kind: { case: "heartbeat", value: { time: timestampFromDate(opts.clock.now()), cursor: subscription.cursor ?? "" } },
+            });
+            continue;
+          }
+          if (next.done) break;
+          yield create(WatchEventsResponseSchema, { kind: { case: "event", value: feedEventToProto(next.value) } });
+          pending = events.next();
+        }
+        endIfShuttingDown();
+      } finally {
+        subscription.close();
+        void events.return?.(undefined);
+      }
+    },
+  };
+}
