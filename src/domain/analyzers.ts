@@ -87,7 +87,8 @@ export async function runAnalyses(
       });
       try {
         const finding = await Promise.race([Promise.resolve().then(() => analyzer.analyze(input, controller.signal)), deadline]);
-        const risk = Math.min(1, Math.max(0, Number.isFinite(finding.risk) ? finding.risk : 1));
+        // Clamped to 0..1 and rounded to 4 places, so scores compare and serialize exactly.
+        const risk = Math.round(Math.min(1, Math.max(0, Number.isFinite(finding.risk) ? finding.risk : 1)) * 1e4) / 1e4;
         const analysis: Analysis = { ...base, status: "COMPLETED", finishTime: now(), risk, reasonCodes: [...finding.reasonCodes] };
         return finding.warning && risk >= opts.warnThreshold ? { analysis, warning: { ...finding.warning } } : { analysis };
       } catch {

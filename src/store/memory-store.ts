@@ -38,11 +38,11 @@ export function createMemoryStore(): Store {
     if (added.length === 0) return;
     let feed = feeds.get(session.tenantId);
     if (!feed) feeds.set(session.tenantId, (feed = []));
-    const appended = added.map((event) => ({
+    const appended = added.map((event, i) => ({
       tenantId: session.tenantId,
       sessionId: session.id,
       workflow: session.workflow,
-      cursor: cursorOf(feed!.length + 1),
+      cursor: cursorOf(feed!.length + 1 + i),
       event: copy(event),
     }));
     feed.push(...appended);

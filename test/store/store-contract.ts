@@ -181,6 +181,44 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await expect(store.apiKeys.insert(key)).rejects.toEqual(new DuplicateKeyError("apiKey"));
     });
 
+    it("appends each write's new events to the tenant feed, in order, with ordered cursors", async () => {
+      const seen: string[] = [];
+      const unsubscribe = store.events.subscribe((events) => seen.push(...events.map((e) => `${e.tenantId}:${e.event.sequence}`)));
+      const s = session("acme");
+      await store.sessions.insert(s); // OPENED
+      const event = (sequence: number) => ({ sequence, type: "SUBMISSION" as const, time: new Date(t), state: "OPEN" as const });
+      const more = { ...s, version: 2, events: [...s.events, event(2), event(3)] };
+      await store.sessions.update(more, 1); // two events in one write
+      await store.sessions.update({ ...more, version: 3 }, 1); // stale: publishes nothing
+      await store.sessions.insert(session("globex"));
+      unsubscribe();
+      await store.sessions.insert(session("acme"));
+      expect(seen).toEqual(["acme:1", "acme:2", "acme:3", "globex:1"]);
+
+      const feed = await store.events.read("acme", undefined, 10);
+      expect(feed.map((e) => [e.sessionId, e.event.type])).toEqual([[s.id, "OPENED"], [s.id, "SUBMISSION"], [s.id, "SUBMISSION"], [feed[3]!.sessionId, "OPENED"]]);
+      expect(feed.every((e) => e.tenantId === "acme" && e.workflow === "bank-signup" && store.events.isCursor(e.cursor))).toBe(true);
+      expect([...feed.map((e) => e.cursor)].sort()).toEqual(feed.map((e) => e.cursor));
+      expect(new Set(feed.map((e) => e.cursor)).size).toBe(4);
+      expect((await store.events.read("acme", feed[0]!.cursor, 1)).map((e) => e.cursor)).toEqual([feed[1]!.cursor]);
+      expect(await store.events.read("acme", feed[3]!.cursor, 10)).toEqual([]);
+      expect(await store.events.head("acme")).toBe(feed[3]!.cursor);
+      expect(await store.events.head("initech")).toBeUndefined();
+      expect((await store.events.read("globex", undefined, 10)).map((e) => e.event.type)).toEqual(["OPENED"]);
+      expect(store.events.isCursor("not a cursor")).toBe(false);
+    });
+
+    it("finds expired sessions that are not closed, across tenants", async () => {
+      const fresh = session("acme");
+      const expired = session("acme", { expireTime: new Date(t - 1) });
+      const closed = session("acme", { expireTime: new Date(t - 1), state: "RESOLVED" });
+      const theirs = session("globex", { expireTime: new Date(t - 1), state: "WARNING" });
+      for (const s of [fresh, expired, closed, theirs]) await store.sessions.insert(s);
+      const found = await store.sessions.findExpiredOpen(new Date(t), 10);
+      expect(found.map((s) => s.id).sort()).toEqual([expired.id, theirs.id].sort());
+      expect(await store.sessions.findExpiredOpen(new Date(t), 1)).toHaveLength(1);
+    });
+
     it("answers ping", async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

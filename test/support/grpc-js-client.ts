@@ -13,6 +13,9 @@ const definition = protoLoader.loadSync(
     "sessionflow/v1/submission_service.proto",
     "sessionflow/v1/session_service.proto",
     "sessionflow/v1/billing_service.proto",
+    "sessionflow/v1/acknowledgement_service.proto",
+    "sessionflow/v1/outcome_service.proto",
+    "sessionflow/v1/event_service.proto",
   ],
   { includeDirs: [protoDir], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true },
 );
@@ -24,6 +27,8 @@ export type Plain = Record<string, any>;
 
 export interface GrpcJsClient {
   call(service: string, method: string, request: Plain): Promise<{ response: Plain; headers: grpc.Metadata }>;
+  /** A server-streaming call; the returned stream is async-iterable and cancellable. */
+  stream(service: string, method: string, request: Plain): grpc.ClientReadableStream<Plain>;
   close(): void;
 }
 
@@ -51,6 +56,12 @@ export function createGrpcJsClient(port: number, key: string): GrpcJsClient {
         );
         call.on("metadata", (m: grpc.Metadata) => (headers = m));
       });
+    },
+    stream(service, method, request) {
+      const client = clientFor(service) as unknown as Record<string, Function>;
+      const metadata = new grpc.Metadata();
+      metadata.set("authorization", `Bearer ${key}`);
+      return client[method]!.call(client, request, metadata) as grpc.ClientReadableStream<Plain>;
     },
     close() {
       for (const c of clients.values()) c.close();

@@ -23,6 +23,7 @@ export interface TestServer {
 export interface TestServerOptions {
   lifetimes?: Partial<LifetimePolicy>;
   maxRequestBytes?: number;
+  heartbeatMs?: number;
 }
 
 /** A real server on 127.0.0.1 and an ephemeral port, with a manual clock and captured logs. */
@@ -52,6 +53,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     logger: createLogger("debug", sink),
     policies: createPolicies({ ...defaultLifetimePolicy, ...opts.lifetimes }),
     ...(opts.maxRequestBytes ? { maxRequestBytes: opts.maxRequestBytes } : {}),
+    heartbeatMs: opts.heartbeatMs ?? 1000,
+    sweepIntervalMs: 0, // tests sweep explicitly with app.sweep()
   });
   const address = await app.server.listen(0, "127.0.0.1");
   return {
@@ -62,6 +65,6 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     app,
     keys,
     logs: () => captured,
-    close: () => app.shutdown(200),
+    close: () => app.shutdown(200), // safe to call twice
   };
 }
