@@ -19,6 +19,12 @@ export interface Config {
   corsOrigins: string[] | "*";
   maxRequestBytes: number;
   shutdownGraceMs: number;
+  heartbeatMs: number;
+  sweepIntervalMs: number;
+  maxStreamsPerTenant: number;
+  maxQueuedEvents: number;
+  analyzerTimeoutMs: number;
+  warnThreshold: number;
 }
 
 export class ConfigError extends Error {
@@ -39,6 +45,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const value = Number(raw);
     if (!Number.isInteger(value) || value < min || value > max) {
       problems.push(`${name} must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const fraction = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      problems.push(`${name} must be a number from 0 to 1`);
       return fallback;
     }
     return value;
@@ -105,6 +121,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: origins === "*" ? "*" : origins.split(",").map((o) => o.trim()).filter(Boolean),
     maxRequestBytes: int("SESSIONFLOW_MAX_REQUEST_BYTES", 1024 * 1024, 1024, 16 * 1024 * 1024),
     shutdownGraceMs: int("SESSIONFLOW_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+    heartbeatMs: int("SESSIONFLOW_HEARTBEAT_MS", 15_000, 100, 300_000),
+    sweepIntervalMs: int("SESSIONFLOW_SWEEP_INTERVAL_MS", 5_000, 0, 3_600_000),
+    maxStreamsPerTenant: int("SESSIONFLOW_MAX_STREAMS_PER_TENANT", 10_000, 1, 1_000_000),
+    maxQueuedEvents: int("SESSIONFLOW_MAX_QUEUED_EVENTS", 1_000, 10, 1_000_000),
+    analyzerTimeoutMs: int("SESSIONFLOW_ANALYZER_TIMEOUT_MS", 2_000, 10, 60_000),
+    warnThreshold: fraction("SESSIONFLOW_WARN_THRESHOLD", 0.5),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

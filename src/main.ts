@@ -36,6 +36,12 @@ async function main(): Promise<void> {
     policies: createPolicies(config.lifetimes, config.workflowLifetimes),
     corsOrigins: config.corsOrigins,
     maxRequestBytes: config.maxRequestBytes,
+    heartbeatMs: config.heartbeatMs,
+    sweepIntervalMs: config.sweepIntervalMs,
+    maxStreamsPerTenant: config.maxStreamsPerTenant,
+    maxQueuedEvents: config.maxQueuedEvents,
+    analyzerTimeoutMs: config.analyzerTimeoutMs,
+    warnThreshold: config.warnThreshold,
   });
   const address = await app.server.listen(config.port, config.host);
   logger.info({ port: address.port, host: address.address, store: "memory" }, "sessionflow listening");

@@ -1,6 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { systemClock, type Clock } from "../domain/clock.js";
 import { createUuidV7Generator, type IdGenerator } from "../domain/ids.js";
@@ -91,6 +92,8 @@ export function createApp(opts: AppOptions): App {
     ...(opts.maxStreamsPerTenant ? { maxSubscribersPerTenant: opts.maxStreamsPerTenant } : {}),
   });
   const shutdown = new AbortController();
+  // Every open call listens on this one signal; thousands of streams are expected, not a leak.
+  setMaxListeners(0, shutdown.signal);
 
   const api: Registration[] = [
     { service: SubmissionService, impl: createSubmissionService(sessions) },
