@@ -25,6 +25,18 @@ export interface Config {
   maxQueuedEvents: number;
   analyzerTimeoutMs: number;
   warnThreshold: number;
+  /** Set when MONGODB_URI is: the production store. */
+  mongo?: MongoConfig;
+}
+
+export interface MongoConfig {
+  uri: string;
+  database: string;
+  writeConcern: "majority" | number;
+  maxPoolSize: number;
+  eventRetentionSeconds: number;
+  sessionRetentionDays: number;
+  feedMode: "auto" | "change-stream" | "poll";
 }
 
 export class ConfigError extends Error {
@@ -107,8 +119,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
 
   const origins = (env["SESSIONFLOW_CORS_ORIGINS"] ?? "*").trim();
-  if (env["MONGODB_URI"]) {
-    problems.push("MONGODB_URI is set, but this build has only the embedded store; unset it to run embedded");
+  const uri = env["MONGODB_URI"];
+  let mongo: MongoConfig | undefined;
+  if (uri) {
+    if (!/^mongodb(\+srv)?:\/\//.test(uri)) problems.push("MONGODB_URI must start with mongodb:// or mongodb+srv://");
+    const wc = env["SESSIONFLOW_MONGODB_WRITE_CONCERN"] ?? "majority";
+    if (wc !== "majority" && !/^[1-9]$/.test(wc)) problems.push("SESSIONFLOW_MONGODB_WRITE_CONCERN must be majority or a number of members 1-9");
+    const database = env["SESSIONFLOW_MONGODB_DATABASE"] || "sessionflow";
+    if (!/^[A-Za-z0-9_-]{1,63}$/.test(database)) problems.push("SESSIONFLOW_MONGODB_DATABASE must be 1-63 letters, digits, _ or -");
+    const feedMode = env["SESSIONFLOW_MONGODB_FEED"] || "auto";
+    if (!["auto", "change-stream", "poll"].includes(feedMode)) problems.push("SESSIONFLOW_MONGODB_FEED must be auto, change-stream or poll");
+    mongo = {
+      uri,
+      database,
+      writeConcern: wc === "majority" ? "majority" : Number(wc),
+      maxPoolSize: int("SESSIONFLOW_MONGODB_POOL_SIZE", 50, 1, 1000),
+      eventRetentionSeconds: int("SESSIONFLOW_EVENT_RETENTION_DAYS", 7, 1, 3650) * 86_400,
+      sessionRetentionDays: int("SESSIONFLOW_SESSION_RETENTION_DAYS", 1826, 1, 36_500),
+      feedMode: feedMode as MongoConfig["feedMode"],
+    };
   }
 
   const config: Config = {
@@ -127,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxQueuedEvents: int("SESSIONFLOW_MAX_QUEUED_EVENTS", 1_000, 10, 1_000_000),
     analyzerTimeoutMs: int("SESSIONFLOW_ANALYZER_TIMEOUT_MS", 2_000, 10, 60_000),
     warnThreshold: fraction("SESSIONFLOW_WARN_THRESHOLD", 0.5),
+    ...(mongo ? { mongo } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -5,6 +5,8 @@ import { createLogger } from "./logger.js";
 import { ensureDevelopmentKey, loadApiKeys } from "./server/api-keys.js";
 import { createApp } from "./server/app.js";
 import { createMemoryStore } from "./store/memory-store.js";
+import { connectMongoStore } from "./store/mongo/connect.js";
+import type { Store } from "./store/store.js";
 
 /** Composition root: config -> logger -> store -> server. */
 async function main(): Promise<void> {
@@ -19,7 +21,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const store = createMemoryStore();
+  const store: Store = config.mongo ? await connectMongoStore(config.mongo, logger) : createMemoryStore();
   await loadApiKeys(store, config.apiKeys, systemClock.now());
   const devKey = await ensureDevelopmentKey(store, systemClock.now());
   if (devKey) {
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
     warnThreshold: config.warnThreshold,
   });
   const address = await app.server.listen(config.port, config.host);
-  logger.info({ port: address.port, host: address.address, store: "memory" }, "sessionflow listening");
+  logger.info({ port: address.port, host: address.address, store: config.mongo ? "mongodb" : "memory" }, "sessionflow listening");
 
   let stopping = false;
   const stop = async (signal: string) => {

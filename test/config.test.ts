@@ -48,7 +48,17 @@ describe("configuration from the environment", () => {
     }
   });
 
-  it("refuses MONGODB_URI rather than silently running on memory", () => {
-    expect(() => loadConfig({ MONGODB_URI: "mongodb://db:27017" })).toThrow(/MONGODB_URI/);
+  it("selects MongoDB when MONGODB_URI is set, with safe defaults", () => {
+    expect(loadConfig({}).mongo).toBeUndefined();
+    expect(loadConfig({ MONGODB_URI: "mongodb://db:27017/?replicaSet=rs0" }).mongo).toEqual({
+      uri: "mongodb://db:27017/?replicaSet=rs0",
+      database: "sessionflow",
+      writeConcern: "majority",
+      maxPoolSize: 50,
+      eventRetentionSeconds: 7 * 86_400,
+      sessionRetentionDays: 1826,
+      feedMode: "auto",
+    });
+    expect(() => loadConfig({ MONGODB_URI: "postgres://x", SESSIONFLOW_MONGODB_WRITE_CONCERN: "all" })).toThrow(/MONGODB_URI must start[\s\S]*WRITE_CONCERN/);
   });
 });

@@ -173,7 +173,7 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis }:
   async function abandon(current: Session): Promise<Session | undefined> {
     const now = clock.now();
     const next = sealChange(fail(current, "ABANDONED", "EXPIRED", now), expiryRequest(), {}, now);
-    return (await repo.update(next, current.version)) ? next : undefined;
+    return (await repo.update(next, current)) ? next : undefined;
   }
 
   /** After a replacement exists, tell the expired session's watchers where the journey went. */
@@ -184,7 +184,7 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis }:
       let next = emit(current, "REPLACED", now, { relatedSessionId: replacementId });
       if (needsAbandoning(next, now)) next = fail(next, "ABANDONED", "EXPIRED", now);
       next = sealChange(next, expiryRequest(), { replacedBy: replacementId }, now);
-      return (await repo.update(next, current.version)) ? { done: undefined } : { next: expiredId };
+      return (await repo.update(next, current)) ? { done: undefined } : { next: expiredId };
     });
   }
 
@@ -209,7 +209,7 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis }:
         case "continue": {
           const changed = await afterSubmission(applySubmission(existing!, cmd, clock.now()), cmd.complete);
           const next = sealChange(changed, submissionRequest(cmd), { disposition: "CONTINUED" }, clock.now());
-          if (!(await repo.update(next, existing!.version))) return { next: existing!.id };
+          if (!(await repo.update(next, existing!))) return { next: existing!.id };
           return { done: { session: next, disposition: "CONTINUED" as const, requestId: cmd.requestId, replayed: false } };
         }
       }
@@ -244,7 +244,7 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis }:
           throw new DomainError("SESSION_CLOSED", "the session expired and was closed as abandoned");
         }
         const next = sealChange(change(current, now), request, {}, now);
-        if (!(await repo.update(next, current.version))) return { next: sessionId };
+        if (!(await repo.update(next, current))) return { next: sessionId };
         return { done: { session: next, requestId: ctx.requestId, replayed: false } };
       });
     } catch (e) {

@@ -81,9 +81,9 @@ export function createMemoryStore(): Store {
         index(session);
         publish(session, 0);
       },
-      async update(session, expectedVersion) {
+      async update(session, previous) {
         const current = sessions.get(k(session.tenantId, session.id));
-        if (!current || current.version !== expectedVersion) return false;
+        if (!current || current.version !== previous.version) return false;
         checkRequestIds(session);
         sessions.set(k(session.tenantId, session.id), copy(session));
         index(session);

@@ -24,11 +24,12 @@ export interface SessionRepository {
    */
   insert(session: Session): Promise<void>;
   /**
-   * Replaces the aggregate when its stored version is `expectedVersion`. Returns false, writing
-   * nothing, when another writer got there first. Throws DuplicateKeyError when a request id the
+   * Replaces the aggregate `previous` (the version it was read at) with `session`. Returns false,
+   * writing nothing, when another writer got there first. The events `session` holds beyond
+   * `previous` are the ones this write publishes. Throws DuplicateKeyError when a request id the
    * new version adds is already used by another session of the tenant.
    */
-  update(session: Session, expectedVersion: number): Promise<boolean>;
+  update(session: Session, previous: Pick<Session, "version" | "events">): Promise<boolean>;
   /** The current aggregate, or undefined when the tenant has no session with that id. */
   get(tenantId: string, id: string): Promise<Session | undefined>;
   /**

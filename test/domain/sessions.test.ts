@@ -127,7 +127,7 @@ describe("session use cases", () => {
   it("refuses a closed session and a workflow mismatch without changing either", async () => {
     const first = await sessions.submit(cmd());
     const stored = (await store.sessions.get("acme", first.session.id))!;
-    await store.sessions.update({ ...stored, state: "RESOLVED", version: stored.version + 1 }, stored.version);
+    await store.sessions.update({ ...stored, state: "RESOLVED", version: stored.version + 1 }, stored);
     await expect(sessions.submit(cmd({ sessionId: first.session.id }))).rejects.toMatchObject({ reason: "SESSION_CLOSED" });
     await expect(sessions.submit(cmd({ sessionId: first.session.id, workflow: "card-payment" }))).rejects.toMatchObject({
       reason: "SESSION_WORKFLOW_MISMATCH",

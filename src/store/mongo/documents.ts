@@ -1,0 +1,70 @@
+import type { ApiKey, Scope } from "../../domain/api-key.js";
+import { closedStates, type Session, type SessionEvent } from "../../domain/session.js";
+
+/**
+ * The stored shapes. A session is one document; `_id` is the session id, and a few derived
+ * fields exist only to serve indexes. One mapping function each way, and nothing else
+ * touches documents.
+ */
+export interface SessionDoc extends Omit<Session, "id"> {
+  _id: string;
+  /** True while the session is not closed: the sweep's partial index covers only these. */
+  open: boolean;
+  /** How many events the document held before its latest write; the feed publishes the rest. */
+  publishedFrom: number;
+  /** When the document (and its audit trail) may be purged; a TTL index watches it. */
+  retainUntil: Date;
+}
+
+export interface ApiKeyDoc {
+  /** The SHA-256 of the key: lookups by hash are lookups by _id. */
+  _id: string;
+  id: string;
+  tenantId: string;
+  scopes: Scope[];
+  createTime: Date;
+}
+
+export interface EventDoc {
+  /** The feed cursor: ordered like the events, unique. */
+  _id: string;
+  tenantId: string;
+  sessionId: string;
+  workflow: string;
+  event: SessionEvent;
+  /** When the event was materialized; a TTL index purges old events. */
+  at: Date;
+}
+
+/** Drops undefined fields (BSON would store them as null) while keeping Dates. */
+export function clean<T>(value: T): T {
+  if (value instanceof Date || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(clean) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = clean(v);
+  return out as T;
+}
+
+export function toSessionDoc(session: Session, publishedFrom: number, retentionMs: number): SessionDoc {
+  const { id, ...rest } = clean(session);
+  return {
+    _id: id,
+    ...rest,
+    open: !closedStates.has(session.state),
+    publishedFrom,
+    retainUntil: new Date(session.createTime.getTime() + retentionMs),
+  };
+}
+
+export function fromSessionDoc(doc: SessionDoc): Session {
+  const { _id, open: _o, publishedFrom: _p, retainUntil: _r, ...rest } = doc;
+  return { id: _id, ...rest };
+}
+
+export function toApiKeyDoc(key: ApiKey): ApiKeyDoc {
+  return { _id: key.hash, id: key.id, tenantId: key.tenantId, scopes: [...key.scopes], createTime: key.createTime };
+}
+
+export function fromApiKeyDoc(doc: ApiKeyDoc): ApiKey {
+  return { id: doc.id, tenantId: doc.tenantId, scopes: [...doc.scopes], hash: doc._id, createTime: doc.createTime };
+}

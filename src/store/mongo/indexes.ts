@@ -1,0 +1,40 @@
+import type { CreateIndexesOptions, IndexSpecification } from "mongodb";
+
+export interface IndexDeclaration {
+  collection: "sessions" | "events" | "apiKeys";
+  name: string;
+  key: IndexSpecification;
+  options?: Omit<CreateIndexesOptions, "name">;
+}
+
+export interface RetentionOptions {
+  /** How long feed events are kept for resuming streams. */
+  eventRetentionSeconds: number;
+}
+
+/**
+ * Every index, in one place, named. Tenant-scoped queries lead with tenantId so one tenant's
+ * reads never scan another's; the TTL indexes purge what retention allows, while every read
+ * still checks expiry itself because MongoDB's TTL monitor runs only about once a minute.
+ */
+export function indexDeclarations({ eventRetentionSeconds }: RetentionOptions): IndexDeclaration[] {
+  return [
+    { collection: "sessions", name: "tenant_id", key: { tenantId: 1, _id: -1 } },
+    { collection: "sessions", name: "tenant_workflow_id", key: { tenantId: 1, workflow: 1, _id: -1 } },
+    // Multikey and unique: a request id belongs to one session of a tenant (idempotency).
+    { collection: "sessions", name: "tenant_request_id", key: { tenantId: 1, "audit.requestId": 1 }, options: { unique: true } },
+    // At most one session replaces an expired one, whatever the concurrency.
+    {
+      collection: "sessions",
+      name: "tenant_replaces",
+      key: { tenantId: 1, replaces: 1 },
+      options: { unique: true, partialFilterExpression: { replaces: { $exists: true } } },
+    },
+    { collection: "sessions", name: "tenant_billable_time", key: { tenantId: 1, billable: 1, createTime: 1 } },
+    { collection: "sessions", name: "sweep_open_expiry", key: { expireTime: 1 }, options: { partialFilterExpression: { open: true } } },
+    { collection: "sessions", name: "ttl_retain_until", key: { retainUntil: 1 }, options: { expireAfterSeconds: 0 } },
+    { collection: "events", name: "tenant_cursor", key: { tenantId: 1, _id: 1 } },
+    { collection: "events", name: "ttl_events", key: { at: 1 }, options: { expireAfterSeconds: eventRetentionSeconds } },
+    { collection: "apiKeys", name: "tenant", key: { tenantId: 1 } },
+  ];
+}

@@ -1,0 +1,173 @@
+import { MongoServerError, type Collection, type Db } from "mongodb";
+import type { Logger } from "pino";
+import { billableEventOf, periodOf } from "../../domain/billing.js";
+import type { Session } from "../../domain/session.js";
+import { DuplicateKeyError, type Store } from "../store.js";
+import { fromApiKeyDoc, fromSessionDoc, toApiKeyDoc, toSessionDoc, type ApiKeyDoc, type EventDoc, type SessionDoc } from "./documents.js";
+import { createMongoFeed, type FeedMode, type MongoFeed } from "./feed.js";
+import { indexDeclarations } from "./indexes.js";
+import * as q from "./queries.js";
+
+export interface MongoCollections {
+  sessions: Collection<SessionDoc>;
+  events: Collection<EventDoc>;
+  apiKeys: Collection<ApiKeyDoc>;
+}
+
+export interface MongoStoreOptions {
+  collections: MongoCollections;
+  /** Answers readiness checks, e.g. a `ping` command. */
+  ping: () => Promise<void>;
+  isReplicaSet: () => Promise<boolean>;
+  feedMode?: FeedMode | "auto";
+  /** How long a session document and its audit trail are kept (SPEC §1: 5 years by default). */
+  retentionMs?: number;
+  /** Aggregates kept for getForUpdate, so a continuing write costs one round trip. */
+  cacheSize?: number;
+  close?: () => Promise<void>;
+  logger?: Logger;
+}
+
+export interface MongoStore extends Store {
+  readonly feed: MongoFeed;
+}
+
+const fiveYearsMs = 5 * 365.25 * 24 * 3600 * 1000;
+
+/** The index a duplicate-key error came from, mapped to the store's unique constraints. */
+function duplicateOf(error: unknown): DuplicateKeyError | undefined {
+  if (!(error instanceof MongoServerError) || error.code !== 11000) return undefined;
+  const pattern = Object.keys((error as { keyPattern?: Record<string, unknown> }).keyPattern ?? {});
+  const message = String(error.message);
+  if (pattern.includes("audit.requestId") || message.includes("tenant_request_id")) return new DuplicateKeyError("requestId");
+  if (pattern.includes("replaces") || message.includes("tenant_replaces")) return new DuplicateKeyError("replaces");
+  return new DuplicateKeyError("id");
+}
+
+/**
+ * The production store. A session is one document written in one command: insertOne when it
+ * is created, replaceOne guarded by its version afterwards. No multi-document transactions.
+ */
+export function createMongoStore(opts: MongoStoreOptions): MongoStore {
+  const { sessions, apiKeys, events } = opts.collections;
+  const retentionMs = opts.retentionMs ?? fiveYearsMs;
+  const cacheSize = opts.cacheSize ?? 10_000;
+  // Last-known aggregates, by tenant|id: a stale entry only costs a failed version check.
+  const cache = new Map<string, Session>();
+  const remember = (s: Session) => {
+    const key = `${s.tenantId}|${s.id}`;
+    cache.delete(key);
+    cache.set(key, structuredClone(s));
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+  };
+  const feed = createMongoFeed({
+    sessions,
+    events,
+    mode: opts.feedMode ?? "auto",
+    isReplicaSet: opts.isReplicaSet,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+
+  const toDoc = (s: Session, publishedFrom: number) => toSessionDoc(s, publishedFrom, retentionMs);
+  const read = async (filter: object) => {
+    const doc = await sessions.findOne(filter);
+    return doc ? fromSessionDoc(doc) : undefined;
+  };
+
+  return {
+    feed,
+    sessions: {
+      async insert(session) {
+        try {
+          await sessions.insertOne(toDoc(session, 0));
+        } catch (e) {
+          throw duplicateOf(e) ?? e;
+        }
+        remember(session);
+        await feed.written(session, 0);
+      },
+      async update(session, previous) {
+        const key = `${session.tenantId}|${session.id}`;
+        const from = previous.events.length;
+        let result;
+        try {
+          result = await sessions.replaceOne(q.sessionAtVersion(session.tenantId, session.id, previous.version), toDoc(session, from));
+        } catch (e) {
+          throw duplicateOf(e) ?? e;
+        }
+        if (result.matchedCount === 1) await feed.written(session, from);
+        if (result.matchedCount !== 1) {
+          cache.delete(key);
+          return false;
+        }
+        remember(session);
+        return true;
+      },
+      async get(tenantId, id) {
+        const session = await read(q.sessionById(tenantId, id));
+        if (session) remember(session);
+        return session;
+      },
+      async getForUpdate(tenantId, id) {
+        const cached = cache.get(`${tenantId}|${id}`);
+        if (cached) return structuredClone(cached);
+        const session = await read(q.sessionById(tenantId, id));
+        if (session) remember(session);
+        return session;
+      },
+      findByRequestId: (tenantId, requestId) => read(q.sessionByRequestId(tenantId, requestId)),
+      findReplacement: (tenantId, replacedId) => read(q.replacementOf(tenantId, replacedId)),
+      async list(tenantId, query) {
+        const { filter, sort, limit } = q.sessionList(tenantId, query);
+        return (await sessions.find(filter, { sort, limit }).toArray()).map(fromSessionDoc);
+      },
+      async listBillableEvents(tenantId, query) {
+        const { filter, sort, limit, projection } = q.billableEvents(tenantId, query);
+        const docs = await sessions.find(filter, { sort, limit, projection }).toArray();
+        return docs.map((d) => billableEventOf({ id: d._id, workflow: d.workflow, market: d.market, createTime: d.createTime } as Session));
+      },
+      async countUsage(tenantId, query) {
+        const rows = await sessions.aggregate<{ _id: { period: Date; workflow: string }; count: number }>(q.usagePipeline(tenantId, query)).toArray();
+        return rows.map((r) => {
+          const { start, end } = periodOf(new Date(r._id.period), query.period);
+          return { periodStart: start, periodEnd: end, workflow: r._id.workflow, billableEvents: r.count };
+        });
+      },
+      async findExpiredOpen(now, limit) {
+        return (await sessions.find(q.expiredOpen(now), { limit }).toArray()).map(fromSessionDoc);
+      },
+    },
+    apiKeys: {
+      async findByHash(hash) {
+        const doc = await apiKeys.findOne(q.apiKeyByHash(hash));
+        return doc ? fromApiKeyDoc(doc) : undefined;
+      },
+      async insert(key) {
+        try {
+          await apiKeys.insertOne(toApiKeyDoc(key));
+        } catch (e) {
+          if (duplicateOf(e)) throw new DuplicateKeyError("apiKey");
+          throw e;
+        }
+      },
+      count: () => apiKeys.countDocuments({}),
+    },
+    events: feed,
+    ping: opts.ping,
+    async close() {
+      await feed.stop();
+      await opts.close?.();
+    },
+  };
+}
+
+/** Creates every declared index and waits for it; a failure names the index and stops start-up. */
+export async function ensureIndexes(db: Db, eventRetentionSeconds: number): Promise<void> {
+  for (const index of indexDeclarations({ eventRetentionSeconds })) {
+    try {
+      await db.collection(index.collection).createIndex(index.key, { ...index.options, name: index.name });
+    } catch (e) {
+      throw new Error(`creating index ${index.collection}.${index.name} failed: ${(e as Error).message}`);
+    }
+  }
+}
