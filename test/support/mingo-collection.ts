@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { Query, aggregate } from "mingo";
 import { MongoServerError, type Collection, type Document } from "mongodb";
 import type { IndexDeclaration } from "../../src/store/mongo/indexes.js";
@@ -13,6 +14,8 @@ export interface FakeCollection {
   collection: Collection<any>;
   docs: Document[];
   commands: string[];
+  /** Change streams opened with watch(); tests emit change events on them. */
+  streams: (EventEmitter & { options: Document })[];
 }
 
 const values = (doc: Document, path: string): unknown[] => {
@@ -48,6 +51,7 @@ export function createFakeCollection(indexes: IndexDeclaration[] = []): FakeColl
       .map((i) => ({ name: i.name, fields: Object.keys(i.key as Document), partial: i.options?.partialFilterExpression as Document | undefined })),
   ];
   const copy = <T>(v: T): T => structuredClone(v);
+  const streams: (EventEmitter & { options: Document })[] = [];
 
   function checkUnique(doc: Document, exceptId?: unknown) {
     for (const index of unique) {
@@ -117,6 +121,12 @@ export function createFakeCollection(indexes: IndexDeclaration[] = []): FakeColl
       commands.push("aggregate");
       return { toArray: async () => aggregate(docs, pipeline as never).map(copy) };
     },
+    watch(_pipeline: Document[], options: Document = {}) {
+      commands.push("watch");
+      const stream = Object.assign(new EventEmitter(), { options, close: async () => {} });
+      streams.push(stream);
+      return stream;
+    },
     async countDocuments(filter: Document) {
       commands.push("countDocuments");
       return new Query(filter).find(docs).all().length;
@@ -128,5 +138,6 @@ export function createFakeCollection(indexes: IndexDeclaration[] = []): FakeColl
       return docs;
     },
     commands,
+    streams,
   };
 }
