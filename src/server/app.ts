@@ -1,5 +1,4 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
@@ -30,6 +29,7 @@ import { createHealthService, createHealthState, ServingStatus, type HealthState
 import { createAuthInterceptor } from "./interceptors/auth.js";
 import { createErrorInterceptor } from "./interceptors/errors.js";
 import { createLoggingInterceptor } from "./interceptors/logging.js";
+import { createNodeAdapter } from "./node-adapter.js";
 import { createOnePortServer, type OnePortServer } from "./one-port.js";
 import { createProbes } from "./probes.js";
 import { createReflectionService } from "./reflection.js";
@@ -124,7 +124,8 @@ export function createApp(opts: AppOptions): App {
   const routes = (router: ConnectRouter) => {
     for (const { service, impl } of registrations) router.service(service, impl);
   };
-  const handler = connectNodeAdapter({
+  const handler = createNodeAdapter({
+    logger: opts.logger,
     routes,
     readMaxBytes: opts.maxRequestBytes ?? 1024 * 1024,
     shutdownSignal: shutdown.signal,

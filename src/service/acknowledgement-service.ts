@@ -3,7 +3,7 @@ import type { SessionUseCases } from "../domain/sessions.js";
 import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
 import { principalOf, requestContext } from "./context.js";
 import { acknowledgementFromProto, screenToProto, sessionToProto, stateToProto } from "./mapping.js";
-import { createValidator } from "./validation.js";
+import { createValidator, requireSessionId } from "./validation.js";
 
 const acknowledgeProcedure = `/${AcknowledgementService.typeName}/${AcknowledgementService.method.acknowledge.name}`;
 
@@ -28,9 +28,7 @@ export function createAcknowledgementService(sessions: SessionUseCases): Service
 
     async listWarningScreens(req, ctx) {
       const { tenantId } = principalOf(ctx);
-      const v = createValidator();
-      v.uuid(req.sessionId, "session_id", true);
-      v.throwIfInvalid();
+      requireSessionId(req.sessionId);
       const { session } = await sessions.get(tenantId, req.sessionId.toLowerCase());
       return { warningScreens: session.warningScreens.map(screenToProto), state: stateToProto[session.state] };
     },

@@ -4,7 +4,7 @@ import { FailureReason } from "../../gen/sessionflow/v1/lifecycle_pb.js";
 import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { principalOf, requestContext } from "./context.js";
 import { failureReasonFromProto, outcomeToProto, screenToProto, sessionToProto, stateToProto } from "./mapping.js";
-import { createValidator } from "./validation.js";
+import { createValidator, requireSessionId } from "./validation.js";
 
 const reportProcedure = `/${OutcomeService.typeName}/${OutcomeService.method.reportFailure.name}`;
 
@@ -12,9 +12,7 @@ export function createOutcomeService(sessions: SessionUseCases): ServiceImpl<typ
   return {
     async getOutcome(req, ctx) {
       const { tenantId } = principalOf(ctx);
-      const v = createValidator();
-      v.uuid(req.sessionId, "session_id", true);
-      v.throwIfInvalid();
+      requireSessionId(req.sessionId);
       const { session } = await sessions.get(tenantId, req.sessionId.toLowerCase());
       return {
         state: stateToProto[session.state],

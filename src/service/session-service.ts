@@ -6,7 +6,7 @@ import { SessionService, type ListSessionsRequest } from "../../gen/sessionflow/
 import { principalOf } from "./context.js";
 import { auditRecordToProto, sessionToProto, stateFromProto } from "./mapping.js";
 import { clampPageSize, decodePageToken, encodePageToken } from "./page-token.js";
-import { createValidator, isRegionCode, isWorkflowName } from "./validation.js";
+import { createValidator, isRegionCode, isWorkflowName, requireSessionId } from "./validation.js";
 
 export function createSessionService(sessions: SessionUseCases): ServiceImpl<typeof SessionService> {
   return {
@@ -40,12 +40,6 @@ export function createSessionService(sessions: SessionUseCases): ServiceImpl<typ
       return { records: trail.records.map((r) => auditRecordToProto(id, r)), chainVerified: trail.verified };
     },
   };
-}
-
-function requireSessionId(sessionId: string): void {
-  const v = createValidator();
-  v.uuid(sessionId, "session_id", true);
-  v.throwIfInvalid();
 }
 
 function listFilter(req: ListSessionsRequest) {

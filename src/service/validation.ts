@@ -48,3 +48,10 @@ export function isWorkflowName(value: string): boolean {
 export function isRegionCode(value: string): boolean {
   return /^[A-Z]{2}$/.test(value) && regionNames.of(value) !== value;
 }
+
+/** The one check most read RPCs need: a well-formed session id. */
+export function requireSessionId(sessionId: string): void {
+  const v = createValidator();
+  v.uuid(sessionId, "session_id", true);
+  v.throwIfInvalid();
+}

@@ -66,9 +66,18 @@ describe("refusals over the wire", () => {
         body,
       });
       expect(res.status).toBe(400);
-      const json = (await res.json()) as { code: string };
+      const json = (await res.json()) as { code: string; details?: { type: string; debug?: { reason?: string } }[] };
       expect(json.code).toBe("invalid_argument");
+      expect(json.details?.find((d) => d.type === "google.rpc.ErrorInfo")?.debug?.reason).toBe("INVALID_REQUEST");
     }
+    await unchanged();
+  });
+
+  it.each(["grpc-h2", "grpc-web-h1", "connect-binary-h1"] as const)("adds the reason to errors Connect raises itself, over %s", async (protocol) => {
+    // Over the cap, so Connect refuses it before any Sessionflow code runs.
+    const huge = "x".repeat(100 * 1024);
+    const r = await refusal(clientsFor(protocol, server.baseUrl, server.keys.acme).submissions.submit({ workflow: "bank-signup", identity: { fullName: huge } }));
+    expect(r).toMatchObject({ code: Code.ResourceExhausted, reason: "REQUEST_TOO_LARGE", domain: "sessionflow.v1" });
     await unchanged();
   });
 
