@@ -41,23 +41,32 @@ export const deviceAutomationAnalyzer: Analyzer = {
   },
 };
 
-const disposableDomains = new Set(["mailinator.com", "10minutemail.com", "guerrillamail.com", "tempmail.dev", "yopmail.com"]);
+/** Built-in throwaway mailbox domains; deployments add theirs (SESSIONFLOW_DISPOSABLE_DOMAINS). */
+export const defaultDisposableDomains: ReadonlySet<string> = new Set([
+  "mailinator.com", "10minutemail.com", "guerrillamail.com", "tempmail.dev", "yopmail.com", "trashmail.com", "sharklasers.com",
+]);
 
 /** Throwaway mailbox domains are a common mark of fake sign-ups. */
-export const disposableEmailAnalyzer: Analyzer = {
-  name: "disposable-email",
-  analyze({ identity }) {
-    const domain = identity.email?.split("@")[1]?.toLowerCase();
-    if (!domain || !disposableDomains.has(domain)) return { risk: 0, reasonCodes: [] };
-    return {
-      risk: 0.6,
-      reasonCodes: ["EMAIL_DOMAIN_DISPOSABLE"],
-      warning: { kind: "DISPOSABLE_EMAIL", impact: 60, contentKey: "warning.disposable-email.v1" },
-    };
-  },
-};
+export function createDisposableEmailAnalyzer(domains: ReadonlySet<string> = defaultDisposableDomains): Analyzer {
+  return {
+    name: "disposable-email",
+    analyze({ identity }) {
+      const domain = identity.email?.split("@")[1]?.toLowerCase();
+      if (!domain || !domains.has(domain)) return { risk: 0, reasonCodes: [] };
+      return {
+        risk: 0.6,
+        reasonCodes: ["EMAIL_DOMAIN_DISPOSABLE"],
+        warning: { kind: "DISPOSABLE_EMAIL", impact: 60, contentKey: "warning.disposable-email.v1" },
+      };
+    },
+  };
+}
 
-export const builtInAnalyzers: readonly Analyzer[] = [deviceAutomationAnalyzer, disposableEmailAnalyzer];
+export function createBuiltInAnalyzers(disposableDomains: ReadonlySet<string> = defaultDisposableDomains): Analyzer[] {
+  return [deviceAutomationAnalyzer, createDisposableEmailAnalyzer(disposableDomains)];
+}
+
+export const builtInAnalyzers: readonly Analyzer[] = createBuiltInAnalyzers();
 
 export interface AnalysisRunOptions {
   analyzers: readonly Analyzer[];

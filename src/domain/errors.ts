@@ -24,6 +24,9 @@ export const errorCatalog = {
   SHUTTING_DOWN: "unavailable",
   INVALID_CURSOR: "invalid-argument",
   ILLEGAL_TRANSITION: "failed-precondition",
+  STALE_CONFIGURATION: "failed-precondition",
+  NOT_UNDER_REVIEW: "failed-precondition",
+  ACCOUNT_MISMATCH: "failed-precondition",
 } as const;
 
 export type ErrorReason = keyof typeof errorCatalog;

@@ -1,3 +1,5 @@
+import type { RiskAssessment } from "./risk.js";
+
 /** The session aggregate: everything one session holds, stored as one unit. */
 
 export type SessionState = "OPEN" | "ANALYSING" | "WARNING" | "RESOLVED" | "FAILED";
@@ -100,7 +102,8 @@ export type EventType =
   | "DECISION"
   | "AUTHENTICATED"
   | "REPLACED"
-  | "TRANSFERRED";
+  | "TRANSFERRED"
+  | "CHECK";
 
 export const terminalEventTypes: ReadonlySet<EventType> = new Set(["RESOLVED", "FAILED"]);
 
@@ -116,6 +119,32 @@ export interface SessionEvent {
   outcome?: Outcome;
   submissionIndex?: number;
   relatedSessionId?: string;
+  check?: CheckResult;
+  decision?: DecisionRecord;
+}
+
+export type DecisionValue = "PENDING" | "APPROVE" | "REVIEW" | "DECLINE" | "ABANDONED";
+
+export interface DecisionRecord {
+  decision: DecisionValue;
+  reason: string;
+  configurationVersion: number;
+  decideTime: Date;
+  reviewer?: string;
+  reviewReason?: string;
+}
+
+export type CheckType = "LIVENESS" | "FACE_MATCH" | "DOCUMENT";
+export type CheckOutcome = "PASSED" | "RETRY" | "FAILED";
+
+export interface CheckResult {
+  id: string;
+  type: CheckType;
+  score: number;
+  outcome: CheckOutcome;
+  vendor: string;
+  reportTime: Date;
+  threshold: number;
 }
 
 export interface Session {
@@ -141,6 +170,12 @@ export interface Session {
   /** Highest impact first: the order they are presented in. */
   warningScreens: WarningScreen[];
   outcome?: Outcome;
+  risk?: RiskAssessment;
+  decision: DecisionRecord;
+  checks: CheckResult[];
+  forcedRetries: number;
+  /** The tenant's account, once the session is authenticated. */
+  accountId?: string;
   events: SessionEvent[];
   audit: AuditRecord[];
 }

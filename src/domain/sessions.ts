@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { runAnalyses, type AnalysisRunOptions } from "./analyzers.js";
+import { defaultDisposableDomains, runAnalyses, type AnalysisRunOptions } from "./analyzers.js";
 import { findAuditByRequest, verifyAuditChain } from "./audit.js";
 import { canonicalJson, sha256Hex } from "./canonical-json.js";
 import type { Clock } from "./clock.js";
 import { DomainError } from "./errors.js";
 import type { IdGenerator } from "./ids.js";
 import { createKeyedLock } from "./keyed-lock.js";
+import { applyDecision, decide } from "./decision.js";
 import { acknowledge, completeInput, emit, fail, needsAbandoning } from "./lifecycle.js";
+import { createRiskContext, lastDevice, type RiskContext } from "./risk-context.js";
+import { defaultThresholds, type ThresholdValues } from "./thresholds.js";
 import type { Policies } from "./policy.js";
 import type { Acknowledgement, AuditRecord, Disposition, FailureReason, Session } from "./session.js";
 import {
@@ -60,15 +63,28 @@ export interface SessionUseCases {
   auditTrail(tenantId: string, id: string): Promise<{ records: AuditRecord[]; verified: boolean }>;
   /** Fails expired open sessions of every tenant as ABANDONED; returns how many this call closed. */
   sweepExpired(limit: number): Promise<number>;
+  /**
+   * The write path every other change goes through: replay by request id, expire-on-access,
+   * `change`, decision, audit, one version-guarded write; retried on conflicts.
+   */
+  mutate(ctx: RequestContext, sessionId: string, provided: Record<string, unknown>, change: Change): Promise<MutationResult>;
+  readonly risk: RiskContext;
 }
+
+export type Change = (session: Session, now: Date) => Session | Promise<Session>;
 
 export interface SessionDeps {
   store: Store;
   clock: Clock;
   ids: IdGenerator;
   policies: Policies;
-  analysis: AnalysisRunOptions;
+  /** Analyzers and their timeout; the warn threshold comes from the tenant's configuration. */
+  analysis: Omit<AnalysisRunOptions, "warnThreshold">;
+  /** Threshold defaults for tenants that have not configured their own. */
+  thresholds?: ThresholdValues;
+  disposableDomains?: ReadonlySet<string>;
 }
+
 
 /** The request as a retry would repeat it: everything but who sent it and its request id. */
 export function fingerprintOf(content: unknown): string {
@@ -90,22 +106,39 @@ const expiryRequest = (): AuditedRequest => ({
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function createSessionUseCases({ store, clock, ids, policies, analysis }: SessionDeps): SessionUseCases {
+export function createSessionUseCases({ store, clock, ids, policies, analysis, thresholds, disposableDomains }: SessionDeps): SessionUseCases {
   const repo = store.sessions;
   const lock = createKeyedLock();
+  const risk = createRiskContext({
+    store,
+    clock,
+    defaults: thresholds ?? defaultThresholds,
+    disposableDomains: disposableDomains ?? defaultDisposableDomains,
+  });
 
-  /** Applies the lifecycle consequences of a submission: analyses and screens once input is complete. */
+  /** Recomputes the decision from what the session holds now; DECISION is emitted on change. */
+  function redecide(session: Session, now: Date, since: number): Session {
+    const version = session.risk?.configurationVersion ?? session.decision.configurationVersion;
+    return applyDecision(session, decide(session, session.risk, version, now), now, since);
+  }
+
+  /**
+   * The consequences of a submission: the risk assessment is recomputed from the data so far,
+   * analyses run and screens appear once input is complete, and the decision follows.
+   */
   async function afterSubmission(session: Session, complete: boolean): Promise<Session> {
-    if (!complete) return session;
-    const input = {
-      workflow: session.workflow,
-      market: session.market,
-      identity: session.identity,
-      ...(session.submissions.at(-1)?.device ? { device: session.submissions.at(-1)!.device! } : {}),
-    };
-    let n = session.analyses.length;
-    const results = await runAnalyses(input, analysis, () => clock.now(), () => `a${++n}`);
-    return completeInput(session, results, clock.now());
+    const since = session.events.length;
+    const config = await risk.configFor(session.tenantId);
+    let next: Session = { ...session, risk: await risk.assess(session, session.accountId, config) };
+    if (complete) {
+      const device = lastDevice(next);
+      const input = { workflow: next.workflow, market: next.market, identity: next.identity, ...(device ? { device } : {}) };
+      let n = next.analyses.length;
+      const warnThreshold = risk.thresholdsFor(config, next.market).warn;
+      const results = await runAnalyses(input, { ...analysis, warnThreshold }, () => clock.now(), () => `a${++n}`);
+      next = completeInput(next, results, clock.now());
+    }
+    return redecide(next, clock.now(), since);
   }
 
   async function create(cmd: SubmitCommand, disposition: Disposition, replaces?: string): Promise<SubmitResult> {
@@ -172,7 +205,7 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis }:
   /** Closes an expired open session as ABANDONED; false if someone else changed it first. */
   async function abandon(current: Session): Promise<Session | undefined> {
     const now = clock.now();
-    const next = sealChange(fail(current, "ABANDONED", "EXPIRED", now), expiryRequest(), {}, now);
+    const next = sealChange(redecide(fail(current, "ABANDONED", "EXPIRED", now), now, current.events.length), expiryRequest(), {}, now);
     return (await repo.update(next, current)) ? next : undefined;
   }
 
@@ -182,7 +215,7 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis }:
       if (!current || current.events.some((e) => e.type === "REPLACED")) return { done: undefined };
       const now = clock.now();
       let next = emit(current, "REPLACED", now, { relatedSessionId: replacementId });
-      if (needsAbandoning(next, now)) next = fail(next, "ABANDONED", "EXPIRED", now);
+      if (needsAbandoning(next, now)) next = redecide(fail(next, "ABANDONED", "EXPIRED", now), now, current.events.length);
       next = sealChange(next, expiryRequest(), { replacedBy: replacementId }, now);
       return (await repo.update(next, current)) ? { done: undefined } : { next: expiredId };
     });
@@ -221,7 +254,7 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis }:
     ctx: RequestContext,
     sessionId: string,
     provided: Record<string, unknown>,
-    change: (session: Session, now: Date) => Session,
+    change: Change,
   ): Promise<MutationResult> {
     const request: AuditedRequest = {
       requestId: ctx.requestId,
@@ -243,7 +276,8 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis }:
           if (!(await abandon(current))) return { next: sessionId };
           throw new DomainError("SESSION_CLOSED", "the session expired and was closed as abandoned");
         }
-        const next = sealChange(change(current, now), request, {}, now);
+        const changed = redecide(await change(current, now), now, current.events.length);
+        const next = sealChange(changed, request, { decision: changed.decision.decision }, now);
         if (!(await repo.update(next, current))) return { next: sessionId };
         return { done: { session: next, requestId: ctx.requestId, replayed: false } };
       });
@@ -257,6 +291,8 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis }:
   }
 
   return {
+    mutate,
+    risk,
     async submit(input) {
       const cmd: SubmitCommand = { ...input, fingerprint: submitFingerprint(input) };
       for (let i = 0; i < maxAttempts; i++) {

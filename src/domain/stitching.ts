@@ -106,6 +106,9 @@ export function createSession(input: NewSessionInput, now: Date): Session {
     inputComplete: false,
     analyses: [],
     warningScreens: [],
+    decision: { decision: "PENDING", reason: "IN_PROGRESS", configurationVersion: 0, decideTime: now },
+    checks: [],
+    forcedRetries: 0,
     events: [{ sequence: 1, type: "OPENED", time: now, state: "OPEN" }],
     audit: [],
   };

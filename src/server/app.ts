@@ -5,7 +5,8 @@ import type { Logger } from "pino";
 import { systemClock, type Clock } from "../domain/clock.js";
 import { createUuidV7Generator, type IdGenerator } from "../domain/ids.js";
 import { createPolicies, type Policies } from "../domain/policy.js";
-import { builtInAnalyzers, type Analyzer } from "../domain/analyzers.js";
+import { createBuiltInAnalyzers, defaultDisposableDomains, type Analyzer } from "../domain/analyzers.js";
+import { defaultThresholds } from "../domain/thresholds.js";
 import { createEventHub } from "../domain/event-hub.js";
 import { createSessionUseCases } from "../domain/sessions.js";
 import { createAcknowledgementService } from "../service/acknowledgement-service.js";
@@ -43,9 +44,12 @@ export interface AppOptions {
   /** Largest accepted request message; SPEC §6 caps it at 1 MiB. */
   maxRequestBytes?: number;
   corsOrigins?: readonly string[] | "*";
+  /** Analyzers run when input completes; the built-in ones when unset. */
   analyzers?: readonly Analyzer[];
-  /** Risk at or above which an analysis shows its warning screen. */
+  /** The default warn threshold for tenants that have not configured one. */
   warnThreshold?: number;
+  /** Throwaway mailbox domains, in addition to the built-in list. */
+  disposableDomains?: readonly string[];
   analyzerTimeoutMs?: number;
   /** Idle WatchEvents streams get a heartbeat this often. */
   heartbeatMs?: number;
@@ -75,16 +79,18 @@ interface Registration {
 
 export function createApp(opts: AppOptions): App {
   const clock = opts.clock ?? systemClock;
+  const disposable = new Set([...defaultDisposableDomains, ...(opts.disposableDomains ?? []).map((d) => d.toLowerCase())]);
   const sessions = createSessionUseCases({
     store: opts.store,
     clock,
     ids: opts.ids ?? createUuidV7Generator(() => clock.now().getTime()),
     policies: opts.policies ?? createPolicies(),
     analysis: {
-      analyzers: opts.analyzers ?? builtInAnalyzers,
-      warnThreshold: opts.warnThreshold ?? 0.5,
+      analyzers: opts.analyzers ?? createBuiltInAnalyzers(disposable),
       timeoutMs: opts.analyzerTimeoutMs ?? 2000,
     },
+    thresholds: { ...defaultThresholds, ...(opts.warnThreshold !== undefined ? { warn: opts.warnThreshold } : {}) },
+    disposableDomains: disposable,
   });
   const hub = createEventHub({
     feed: opts.store.events,

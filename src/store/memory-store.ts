@@ -1,4 +1,6 @@
 import type { ApiKey } from "../domain/api-key.js";
+import type { IdentityLink } from "../domain/identity-graph.js";
+import type { TenantConfig } from "../domain/thresholds.js";
 import { billableEventOf, countUsage } from "../domain/billing.js";
 import type { Session } from "../domain/session.js";
 import { DuplicateKeyError, type FeedEvent, type SessionQuery, type Store } from "./store.js";
@@ -15,6 +17,8 @@ export function createMemoryStore(): Store {
   const apiKeys = new Map<string, ApiKey>(); // hash -> key
   const feeds = new Map<string, FeedEvent[]>(); // tenant -> its events in order
   const listeners = new Set<(events: readonly FeedEvent[]) => void>();
+  const links = new Map<string, IdentityLink>(); // tenant|session -> link
+  const configs = new Map<string, TenantConfig[]>(); // tenant -> revisions, oldest first
   // Fixed width, so cursors compare as strings in feed order.
   const cursorOf = (n: number) => n.toString().padStart(16, "0");
 
@@ -140,6 +144,38 @@ export function createMemoryStore(): Store {
       async findExpiredOpen(now, limit) {
         return [...sessions.values()]
           .filter((s) => s.state !== "RESOLVED" && s.state !== "FAILED" && s.expireTime <= now)
+          .slice(0, limit)
+          .map(copy);
+      },
+    },
+    identity: {
+      async upsert(link) {
+        links.set(k(link.tenantId, link.sessionId), copy(link));
+      },
+      async findByKeys(tenantId, keys, limit) {
+        const wanted = new Set(keys);
+        return [...links.values()]
+          .filter((l) => l.tenantId === tenantId && l.keys.some((key) => wanted.has(key)))
+          .sort((a, b) => b.time.getTime() - a.time.getTime() || (a.sessionId < b.sessionId ? -1 : 1))
+          .slice(0, limit)
+          .map(copy);
+      },
+    },
+    configurations: {
+      async current(tenantId) {
+        const revisions = configs.get(tenantId);
+        return revisions?.length ? copy(revisions.at(-1)!) : undefined;
+      },
+      async append(config) {
+        const revisions = configs.get(config.tenantId) ?? [];
+        if (revisions.some((r) => r.version === config.version)) return false;
+        configs.set(config.tenantId, [...revisions, copy(config)].sort((a, b) => a.version - b.version));
+        return true;
+      },
+      async list(tenantId, beforeVersion, limit) {
+        return (configs.get(tenantId) ?? [])
+          .filter((r) => beforeVersion === undefined || r.version < beforeVersion)
+          .reverse()
           .slice(0, limit)
           .map(copy);
       },

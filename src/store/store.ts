@@ -1,6 +1,8 @@
 import type { ApiKey } from "../domain/api-key.js";
 import type { BillableEvent, UsagePeriod, UsageRow } from "../domain/billing.js";
+import type { IdentityLink } from "../domain/identity-graph.js";
 import type { Session, SessionEvent, SessionState } from "../domain/session.js";
+import type { TenantConfig } from "../domain/thresholds.js";
 
 /**
  * The store interface, shaped for SPEC §8: a session is one aggregate written atomically
@@ -11,6 +13,8 @@ export interface Store {
   readonly sessions: SessionRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly events: EventFeed;
+  readonly identity: IdentityGraph;
+  readonly configurations: ConfigurationRepository;
   /** Resolves when the backing storage answers; used by readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -101,6 +105,24 @@ export interface UsageQuery {
   end: Date;
   period: UsagePeriod;
   workflow?: string;
+}
+
+/** What authenticated sessions established (SPEC §3); written only by authentication and reviews. */
+export interface IdentityGraph {
+  /** Adds or replaces the link of one authenticated session. */
+  upsert(link: IdentityLink): Promise<void>;
+  /** The tenant's links sharing any of the keys, newest first. */
+  findByKeys(tenantId: string, keys: readonly string[], limit: number): Promise<IdentityLink[]>;
+}
+
+/** Versioned configuration: every version is an immutable revision; the newest is current. */
+export interface ConfigurationRepository {
+  /** The newest revision, or undefined for a tenant still on the built-in defaults. */
+  current(tenantId: string): Promise<TenantConfig | undefined>;
+  /** Appends a revision; false, writing nothing, when that version exists already. */
+  append(config: TenantConfig): Promise<boolean>;
+  /** Revisions newest first, below `beforeVersion` when paging. */
+  list(tenantId: string, beforeVersion: number | undefined, limit: number): Promise<TenantConfig[]>;
 }
 
 export interface ApiKeyRepository {

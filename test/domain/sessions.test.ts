@@ -39,7 +39,7 @@ describe("session use cases", () => {
       clock,
       ids: createUuidV7Generator(() => clock.now().getTime()),
       policies: createPolicies({ submissionSeconds: 30, linkSeconds: 60, transferSeconds: 60 }),
-      analysis: { analyzers: builtInAnalyzers, warnThreshold: 0.5, timeoutMs: 1000 },
+      analysis: { analyzers: builtInAnalyzers, timeoutMs: 1000 },
     });
   });
 

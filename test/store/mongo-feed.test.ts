@@ -16,11 +16,19 @@ function database() {
     sessions: createFakeCollection(declared.filter((i) => i.collection === "sessions")),
     events: createFakeCollection(declared.filter((i) => i.collection === "events")),
     apiKeys: createFakeCollection(),
+    identityLinks: createFakeCollection(),
+    configurations: createFakeCollection(declared.filter((i) => i.collection === "configurations")),
   };
 }
 function replica(db: ReturnType<typeof database>, feedMode: "poll" | "change-stream") {
   return createMongoStore({
-    collections: { sessions: db.sessions.collection, events: db.events.collection, apiKeys: db.apiKeys.collection },
+    collections: {
+      sessions: db.sessions.collection,
+      events: db.events.collection,
+      apiKeys: db.apiKeys.collection,
+      identityLinks: db.identityLinks.collection,
+      configurations: db.configurations.collection,
+    },
     ping: async () => {},
     isReplicaSet: async () => feedMode === "change-stream",
     feedMode,

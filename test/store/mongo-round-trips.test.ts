@@ -19,11 +19,19 @@ describe("MongoDB commands per RPC", () => {
     sessions: createFakeCollection(declared.filter((i) => i.collection === "sessions")),
     events: createFakeCollection(),
     apiKeys: createFakeCollection(),
+    identityLinks: createFakeCollection(),
+    configurations: createFakeCollection(),
   });
   /** One replica of the service over a database that replicas may share. */
   function setup(fakes = database()) {
     const store = createMongoStore({
-      collections: { sessions: fakes.sessions.collection, events: fakes.events.collection, apiKeys: fakes.apiKeys.collection },
+      collections: {
+        sessions: fakes.sessions.collection,
+        events: fakes.events.collection,
+        apiKeys: fakes.apiKeys.collection,
+        identityLinks: fakes.identityLinks.collection,
+        configurations: fakes.configurations.collection,
+      },
       ping: async () => {},
       isReplicaSet: async () => true,
       feedMode: "change-stream",
@@ -34,7 +42,7 @@ describe("MongoDB commands per RPC", () => {
       clock,
       ids: createUuidV7Generator(() => clock.now().getTime()),
       policies: createPolicies(),
-      analysis: { analyzers: builtInAnalyzers, warnThreshold: 0.5, timeoutMs: 1000 },
+      analysis: { analyzers: builtInAnalyzers, timeoutMs: 1000 },
     });
     const commands = () => [...fakes.sessions.commands, ...fakes.events.commands, ...fakes.apiKeys.commands];
     const measure = async (fn: () => Promise<unknown>) => {

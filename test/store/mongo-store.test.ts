@@ -20,6 +20,8 @@ describeStoreContract("mongo (queries run by mingo)", async () => {
       sessions: createFakeCollection(indexesOf("sessions")).collection,
       events: createFakeCollection(indexesOf("events")).collection,
       apiKeys: createFakeCollection(indexesOf("apiKeys")).collection,
+      identityLinks: createFakeCollection(indexesOf("identityLinks")).collection,
+      configurations: createFakeCollection(indexesOf("configurations")).collection,
     },
     ping: async () => {},
     isReplicaSet: async () => false,
@@ -38,7 +40,13 @@ describe.skipIf(!uri)("against a real MongoDB (MONGODB_URI)", () => {
     await ensureIndexes(db, 7 * 86_400);
     const hello = await db.admin().command({ hello: 1 });
     const store = createMongoStore({
-      collections: { sessions: db.collection("sessions"), events: db.collection("events"), apiKeys: db.collection("apiKeys") },
+      collections: {
+        sessions: db.collection("sessions"),
+        events: db.collection("events"),
+        apiKeys: db.collection("apiKeys"),
+        identityLinks: db.collection("identityLinks"),
+        configurations: db.collection("configurations"),
+      },
       ping: async () => void (await db.command({ ping: 1 })),
       isReplicaSet: async () => Boolean(hello["setName"]),
       close: async () => {

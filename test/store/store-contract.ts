@@ -223,6 +223,37 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.sessions.findExpiredOpen(new Date(t), 1)).toHaveLength(1);
     });
 
+    it("keeps identity links per tenant and finds them by any shared key, newest first", async () => {
+      const link = (tenantId: string, sessionId: string, keys: string[], minutes: number) => ({
+        tenantId, sessionId, accountId: `acct-${sessionId}`, keys, name: "alice liddell", approved: true, time: new Date(Date.UTC(2026, 0, 1, 0, minutes)),
+      });
+      await store.identity.upsert(link("acme", "s1", ["email:a@x.io", "phone:447700900123"], 1));
+      await store.identity.upsert(link("acme", "s2", ["phone:447700900123", "device:d1"], 2));
+      await store.identity.upsert(link("globex", "s3", ["email:a@x.io"], 3));
+      await store.identity.upsert({ ...link("acme", "s1", ["email:a@x.io"], 4), approved: false }); // replaces s1's link
+      expect((await store.identity.findByKeys("acme", ["phone:447700900123"], 10)).map((l) => l.sessionId)).toEqual(["s2"]);
+      const byEither = await store.identity.findByKeys("acme", ["email:a@x.io", "device:d1"], 10);
+      expect(byEither.map((l) => [l.sessionId, l.approved])).toEqual([["s1", false], ["s2", true]]);
+      expect(await store.identity.findByKeys("acme", [], 10)).toEqual([]);
+      expect((await store.identity.findByKeys("globex", ["phone:447700900123"], 10))).toEqual([]);
+    });
+
+    it("appends configuration revisions once per version and lists them newest first", async () => {
+      const config = (version: number, tenantId = "acme") => ({
+        tenantId, version, values: { review: 0.4 + version / 100 }, marketOverrides: { HU: { document: 0.6 } }, lists: {
+          denyEmails: [], denyPhones: [], denyDomains: ["bad.example"], denyDeviceIds: [], allowEmails: [], allowPhones: [], allowDomains: [], allowDeviceIds: [],
+        }, reason: `change ${version}`, principal: "key:k", createTime: new Date(Date.UTC(2026, 0, version)),
+      });
+      expect(await store.configurations.current("acme")).toBeUndefined();
+      expect(await store.configurations.append(config(1))).toBe(true);
+      expect(await store.configurations.append(config(2))).toBe(true);
+      expect(await store.configurations.append({ ...config(2), reason: "racing writer" })).toBe(false);
+      expect(await store.configurations.append(config(1, "globex"))).toBe(true);
+      expect(await store.configurations.current("acme")).toEqual(config(2));
+      expect((await store.configurations.list("acme", undefined, 10)).map((c) => c.version)).toEqual([2, 1]);
+      expect((await store.configurations.list("acme", 2, 10)).map((c) => c.reason)).toEqual(["change 1"]);
+    });
+
     it("answers ping", async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

@@ -100,9 +100,14 @@ export function createFakeCollection(indexes: IndexDeclaration[] = []): FakeColl
       if (writeErrors.length) throw Object.assign(new Error("bulk write error"), { writeErrors });
       return { acknowledged: true };
     },
-    async replaceOne(filter: Document, doc: Document) {
+    async replaceOne(filter: Document, doc: Document, options: { upsert?: boolean } = {}) {
       commands.push("replaceOne");
       const [match] = new Query(filter).find(docs).all() as Document[];
+      if (!match && options.upsert) {
+        checkUnique(doc);
+        docs.push(copy(doc));
+        return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1 };
+      }
       if (!match) return { matchedCount: 0, modifiedCount: 0 };
       const replacement = { ...copy(doc), _id: match["_id"] };
       checkUnique(replacement, match["_id"]);

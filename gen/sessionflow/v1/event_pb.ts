@@ -8,6 +8,8 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Analysis, Outcome, WarningScreen } from "./lifecycle_pb.js";
 import { file_sessionflow_v1_lifecycle } from "./lifecycle_pb.js";
+import type { CheckResult, DecisionRecord } from "./risk_pb.js";
+import { file_sessionflow_v1_risk } from "./risk_pb.js";
 import type { SessionState } from "./session_pb.js";
 import { file_sessionflow_v1_session } from "./session_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sessionflow/v1/event.proto.
  */
 export const file_sessionflow_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("ChpzZXNzaW9uZmxvdy92MS9ldmVudC5wcm90bxIOc2Vzc2lvbmZsb3cudjEiqgMKDkxpZmVjeWNsZUV2ZW50EhIKCnNlc3Npb25faWQYASABKAkSEAoId29ya2Zsb3cYAiABKAkSEAoIc2VxdWVuY2UYAyABKAMSDgoGY3Vyc29yGAQgASgJEjAKBHR5cGUYBSABKA4yIi5zZXNzaW9uZmxvdy52MS5MaWZlY3ljbGVFdmVudFR5cGUSLgoKZXZlbnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoFc3RhdGUYByABKA4yHC5zZXNzaW9uZmxvdy52MS5TZXNzaW9uU3RhdGUSKgoIYW5hbHlzaXMYCCABKAsyGC5zZXNzaW9uZmxvdy52MS5BbmFseXNpcxI1Cg53YXJuaW5nX3NjcmVlbhgJIAEoCzIdLnNlc3Npb25mbG93LnYxLldhcm5pbmdTY3JlZW4SKAoHb3V0Y29tZRgKIAEoCzIXLnNlc3Npb25mbG93LnYxLk91dGNvbWUSGAoQc3VibWlzc2lvbl9pbmRleBgLIAEoBRIaChJyZWxhdGVkX3Nlc3Npb25faWQYDCABKAkqywMKEkxpZmVjeWNsZUV2ZW50VHlwZRIkCiBMSUZFQ1lDTEVfRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEh8KG0xJRkVDWUNMRV9FVkVOVF9UWVBFX09QRU5FRBABEiMKH0xJRkVDWUNMRV9FVkVOVF9UWVBFX1NVQk1JU1NJT04QAhIlCiFMSUZFQ1lDTEVfRVZFTlRfVFlQRV9ORVdfQU5BTFlTSVMQAxIgChxMSUZFQ1lDTEVfRVZFTlRfVFlQRV9XQVJOSU5HEAQSKAokTElGRUNZQ0xFX0VWRU5UX1RZUEVfQUNLTk9XTEVER0VNRU5UEAUSIQodTElGRUNZQ0xFX0VWRU5UX1RZUEVfUkVTT0xWRUQQBhIfChtMSUZFQ1lDTEVfRVZFTlRfVFlQRV9GQUlMRUQQBxIhCh1MSUZFQ1lDTEVfRVZFTlRfVFlQRV9ERUNJU0lPThAIEiYKIkxJRkVDWUNMRV9FVkVOVF9UWVBFX0FVVEhFTlRJQ0FURUQQCRIhCh1MSUZFQ1lDTEVfRVZFTlRfVFlQRV9SRVBMQUNFRBAKEiQKIExJRkVDWUNMRV9FVkVOVF9UWVBFX1RSQU5TRkVSUkVEEAtiBnByb3RvMw", [file_google_protobuf_timestamp, file_sessionflow_v1_lifecycle, file_sessionflow_v1_session]);
+  fileDesc("ChpzZXNzaW9uZmxvdy92MS9ldmVudC5wcm90bxIOc2Vzc2lvbmZsb3cudjEiiAQKDkxpZmVjeWNsZUV2ZW50EhIKCnNlc3Npb25faWQYASABKAkSEAoId29ya2Zsb3cYAiABKAkSEAoIc2VxdWVuY2UYAyABKAMSDgoGY3Vyc29yGAQgASgJEjAKBHR5cGUYBSABKA4yIi5zZXNzaW9uZmxvdy52MS5MaWZlY3ljbGVFdmVudFR5cGUSLgoKZXZlbnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoFc3RhdGUYByABKA4yHC5zZXNzaW9uZmxvdy52MS5TZXNzaW9uU3RhdGUSKgoIYW5hbHlzaXMYCCABKAsyGC5zZXNzaW9uZmxvdy52MS5BbmFseXNpcxI1Cg53YXJuaW5nX3NjcmVlbhgJIAEoCzIdLnNlc3Npb25mbG93LnYxLldhcm5pbmdTY3JlZW4SKAoHb3V0Y29tZRgKIAEoCzIXLnNlc3Npb25mbG93LnYxLk91dGNvbWUSGAoQc3VibWlzc2lvbl9pbmRleBgLIAEoBRIaChJyZWxhdGVkX3Nlc3Npb25faWQYDCABKAkSKgoFY2hlY2sYDSABKAsyGy5zZXNzaW9uZmxvdy52MS5DaGVja1Jlc3VsdBIwCghkZWNpc2lvbhgOIAEoCzIeLnNlc3Npb25mbG93LnYxLkRlY2lzaW9uUmVjb3JkKusDChJMaWZlY3ljbGVFdmVudFR5cGUSJAogTElGRUNZQ0xFX0VWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIfChtMSUZFQ1lDTEVfRVZFTlRfVFlQRV9PUEVORUQQARIjCh9MSUZFQ1lDTEVfRVZFTlRfVFlQRV9TVUJNSVNTSU9OEAISJQohTElGRUNZQ0xFX0VWRU5UX1RZUEVfTkVXX0FOQUxZU0lTEAMSIAocTElGRUNZQ0xFX0VWRU5UX1RZUEVfV0FSTklORxAEEigKJExJRkVDWUNMRV9FVkVOVF9UWVBFX0FDS05PV0xFREdFTUVOVBAFEiEKHUxJRkVDWUNMRV9FVkVOVF9UWVBFX1JFU09MVkVEEAYSHwobTElGRUNZQ0xFX0VWRU5UX1RZUEVfRkFJTEVEEAcSIQodTElGRUNZQ0xFX0VWRU5UX1RZUEVfREVDSVNJT04QCBImCiJMSUZFQ1lDTEVfRVZFTlRfVFlQRV9BVVRIRU5USUNBVEVEEAkSIQodTElGRUNZQ0xFX0VWRU5UX1RZUEVfUkVQTEFDRUQQChIkCiBMSUZFQ1lDTEVfRVZFTlRfVFlQRV9UUkFOU0ZFUlJFRBALEh4KGkxJRkVDWUNMRV9FVkVOVF9UWVBFX0NIRUNLEAxiBnByb3RvMw", [file_google_protobuf_timestamp, file_sessionflow_v1_lifecycle, file_sessionflow_v1_risk, file_sessionflow_v1_session]);
 
 /**
  * LifecycleEvent is one change in a session's lifecycle.
@@ -107,6 +109,20 @@ export type LifecycleEvent = Message<"sessionflow.v1.LifecycleEvent"> & {
    * @generated from field: string related_session_id = 12;
    */
   relatedSessionId: string;
+
+  /**
+   * The check result, for CHECK events.
+   *
+   * @generated from field: sessionflow.v1.CheckResult check = 13;
+   */
+  check?: CheckResult | undefined;
+
+  /**
+   * The decision, for DECISION events.
+   *
+   * @generated from field: sessionflow.v1.DecisionRecord decision = 14;
+   */
+  decision?: DecisionRecord | undefined;
 };
 
 /**
@@ -205,6 +221,13 @@ export enum LifecycleEventType {
    * @generated from enum value: LIFECYCLE_EVENT_TYPE_TRANSFERRED = 11;
    */
   TRANSFERRED = 11,
+
+  /**
+   * A check result was reported; its outcome may force a retry.
+   *
+   * @generated from enum value: LIFECYCLE_EVENT_TYPE_CHECK = 12;
+   */
+  CHECK = 12,
 }
 
 /**

@@ -10,13 +10,15 @@ import type { DeviceSignals, Identity } from "./identity_pb.js";
 import { file_sessionflow_v1_identity } from "./identity_pb.js";
 import type { Analysis, Outcome, WarningScreen } from "./lifecycle_pb.js";
 import { file_sessionflow_v1_lifecycle } from "./lifecycle_pb.js";
+import type { CheckResult, DecisionRecord, RiskAssessment } from "./risk_pb.js";
+import { file_sessionflow_v1_risk } from "./risk_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file sessionflow/v1/session.proto.
  */
 export const file_sessionflow_v1_session: GenFile = /*@__PURE__*/
-  fileDesc("ChxzZXNzaW9uZmxvdy92MS9zZXNzaW9uLnByb3RvEg5zZXNzaW9uZmxvdy52MSKUBQoHU2Vzc2lvbhIKCgJpZBgBIAEoCRIQCgh3b3JrZmxvdxgCIAEoCRIOCgZtYXJrZXQYAyABKAkSKwoFc3RhdGUYBCABKA4yHC5zZXNzaW9uZmxvdy52MS5TZXNzaW9uU3RhdGUSLQoGb3JpZ2luGAUgASgOMh0uc2Vzc2lvbmZsb3cudjEuU2Vzc2lvbk9yaWdpbhIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghyZXBsYWNlcxgJIAEoCRITCgtyZXBsYWNlZF9ieRgKIAEoCRIqCghpZGVudGl0eRgLIAEoCzIYLnNlc3Npb25mbG93LnYxLklkZW50aXR5Ei8KC3N1Ym1pc3Npb25zGAwgAygLMhouc2Vzc2lvbmZsb3cudjEuU3VibWlzc2lvbhIPCgd2ZXJzaW9uGA0gASgDEhQKDGN1cnJlbnRfc3RlcBgOIAEoCRIWCg5pbnB1dF9jb21wbGV0ZRgPIAEoCBIqCghhbmFseXNlcxgQIAMoCzIYLnNlc3Npb25mbG93LnYxLkFuYWx5c2lzEjYKD3dhcm5pbmdfc2NyZWVucxgRIAMoCzIdLnNlc3Npb25mbG93LnYxLldhcm5pbmdTY3JlZW4SKAoHb3V0Y29tZRgSIAEoCzIXLnNlc3Npb25mbG93LnYxLk91dGNvbWUSGwoTbGFzdF9ldmVudF9zZXF1ZW5jZRgTIAEoAyLbAQoKU3VibWlzc2lvbhINCgVpbmRleBgBIAEoBRISCgpyZXF1ZXN0X2lkGAIgASgJEi8KC3N1Ym1pdF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCghpZGVudGl0eRgEIAEoCzIYLnNlc3Npb25mbG93LnYxLklkZW50aXR5Ei0KBmRldmljZRgFIAEoCzIdLnNlc3Npb25mbG93LnYxLkRldmljZVNpZ25hbHMSDAoEc3RlcBgGIAEoCRIQCghjb21wbGV0ZRgHIAEoCCqzAQoMU2Vzc2lvblN0YXRlEh0KGVNFU1NJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIWChJTRVNTSU9OX1NUQVRFX09QRU4QARIbChdTRVNTSU9OX1NUQVRFX0FOQUxZU0lORxACEhkKFVNFU1NJT05fU1RBVEVfV0FSTklORxADEhoKFlNFU1NJT05fU1RBVEVfUkVTT0xWRUQQBBIYChRTRVNTSU9OX1NUQVRFX0ZBSUxFRBAFKqIBCgtEaXNwb3NpdGlvbhIbChdESVNQT1NJVElPTl9VTlNQRUNJRklFRBAAEhcKE0RJU1BPU0lUSU9OX0NSRUFURUQQARIZChVESVNQT1NJVElPTl9DT05USU5VRUQQAhIgChxESVNQT1NJVElPTl9SRVBMQUNFRF9FWFBJUkVEEAMSIAocRElTUE9TSVRJT05fUkVQTEFDRURfVU5LTk9XThAEKoQBCg1TZXNzaW9uT3JpZ2luEh4KGlNFU1NJT05fT1JJR0lOX1VOU1BFQ0lGSUVEEAASHQoZU0VTU0lPTl9PUklHSU5fU1VCTUlTU0lPThABEhcKE1NFU1NJT05fT1JJR0lOX0xJTksQAhIbChdTRVNTSU9OX09SSUdJTl9UUkFOU0ZFUhADYgZwcm90bzM", [file_google_protobuf_timestamp, file_sessionflow_v1_identity, file_sessionflow_v1_lifecycle]);
+  fileDesc("ChxzZXNzaW9uZmxvdy92MS9zZXNzaW9uLnByb3RvEg5zZXNzaW9uZmxvdy52MSLNBgoHU2Vzc2lvbhIKCgJpZBgBIAEoCRIQCgh3b3JrZmxvdxgCIAEoCRIOCgZtYXJrZXQYAyABKAkSKwoFc3RhdGUYBCABKA4yHC5zZXNzaW9uZmxvdy52MS5TZXNzaW9uU3RhdGUSLQoGb3JpZ2luGAUgASgOMh0uc2Vzc2lvbmZsb3cudjEuU2Vzc2lvbk9yaWdpbhIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghyZXBsYWNlcxgJIAEoCRITCgtyZXBsYWNlZF9ieRgKIAEoCRIqCghpZGVudGl0eRgLIAEoCzIYLnNlc3Npb25mbG93LnYxLklkZW50aXR5Ei8KC3N1Ym1pc3Npb25zGAwgAygLMhouc2Vzc2lvbmZsb3cudjEuU3VibWlzc2lvbhIPCgd2ZXJzaW9uGA0gASgDEhQKDGN1cnJlbnRfc3RlcBgOIAEoCRIWCg5pbnB1dF9jb21wbGV0ZRgPIAEoCBIqCghhbmFseXNlcxgQIAMoCzIYLnNlc3Npb25mbG93LnYxLkFuYWx5c2lzEjYKD3dhcm5pbmdfc2NyZWVucxgRIAMoCzIdLnNlc3Npb25mbG93LnYxLldhcm5pbmdTY3JlZW4SKAoHb3V0Y29tZRgSIAEoCzIXLnNlc3Npb25mbG93LnYxLk91dGNvbWUSGwoTbGFzdF9ldmVudF9zZXF1ZW5jZRgTIAEoAxIsCgRyaXNrGBQgASgLMh4uc2Vzc2lvbmZsb3cudjEuUmlza0Fzc2Vzc21lbnQSMAoIZGVjaXNpb24YFSABKAsyHi5zZXNzaW9uZmxvdy52MS5EZWNpc2lvblJlY29yZBIrCgZjaGVja3MYFiADKAsyGy5zZXNzaW9uZmxvdy52MS5DaGVja1Jlc3VsdBIWCg5mb3JjZWRfcmV0cmllcxgXIAEoBRISCgphY2NvdW50X2lkGBggASgJItsBCgpTdWJtaXNzaW9uEg0KBWluZGV4GAEgASgFEhIKCnJlcXVlc3RfaWQYAiABKAkSLwoLc3VibWl0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKCGlkZW50aXR5GAQgASgLMhguc2Vzc2lvbmZsb3cudjEuSWRlbnRpdHkSLQoGZGV2aWNlGAUgASgLMh0uc2Vzc2lvbmZsb3cudjEuRGV2aWNlU2lnbmFscxIMCgRzdGVwGAYgASgJEhAKCGNvbXBsZXRlGAcgASgIKrMBCgxTZXNzaW9uU3RhdGUSHQoZU0VTU0lPTl9TVEFURV9VTlNQRUNJRklFRBAAEhYKElNFU1NJT05fU1RBVEVfT1BFThABEhsKF1NFU1NJT05fU1RBVEVfQU5BTFlTSU5HEAISGQoVU0VTU0lPTl9TVEFURV9XQVJOSU5HEAMSGgoWU0VTU0lPTl9TVEFURV9SRVNPTFZFRBAEEhgKFFNFU1NJT05fU1RBVEVfRkFJTEVEEAUqogEKC0Rpc3Bvc2l0aW9uEhsKF0RJU1BPU0lUSU9OX1VOU1BFQ0lGSUVEEAASFwoTRElTUE9TSVRJT05fQ1JFQVRFRBABEhkKFURJU1BPU0lUSU9OX0NPTlRJTlVFRBACEiAKHERJU1BPU0lUSU9OX1JFUExBQ0VEX0VYUElSRUQQAxIgChxESVNQT1NJVElPTl9SRVBMQUNFRF9VTktOT1dOEAQqhAEKDVNlc3Npb25PcmlnaW4SHgoaU0VTU0lPTl9PUklHSU5fVU5TUEVDSUZJRUQQABIdChlTRVNTSU9OX09SSUdJTl9TVUJNSVNTSU9OEAESFwoTU0VTU0lPTl9PUklHSU5fTElOSxACEhsKF1NFU1NJT05fT1JJR0lOX1RSQU5TRkVSEANiBnByb3RvMw", [file_google_protobuf_timestamp, file_sessionflow_v1_identity, file_sessionflow_v1_lifecycle, file_sessionflow_v1_risk]);
 
 /**
  * Session is one user's journey through a workflow: one billable, auditable unit.
@@ -156,6 +158,41 @@ export type Session = Message<"sessionflow.v1.Session"> & {
    * @generated from field: int64 last_event_sequence = 19;
    */
   lastEventSequence: bigint;
+
+  /**
+   * The risk assessment, recomputed as data arrives.
+   *
+   * @generated from field: sessionflow.v1.RiskAssessment risk = 20;
+   */
+  risk?: RiskAssessment | undefined;
+
+  /**
+   * The decision and how it was reached.
+   *
+   * @generated from field: sessionflow.v1.DecisionRecord decision = 21;
+   */
+  decision?: DecisionRecord | undefined;
+
+  /**
+   * Every check result reported, in order.
+   *
+   * @generated from field: repeated sessionflow.v1.CheckResult checks = 22;
+   */
+  checks: CheckResult[];
+
+  /**
+   * How many re-captures the checks forced.
+   *
+   * @generated from field: int32 forced_retries = 23;
+   */
+  forcedRetries: number;
+
+  /**
+   * The tenant's account the session was authenticated as, or empty.
+   *
+   * @generated from field: string account_id = 24;
+   */
+  accountId: string;
 };
 
 /**

@@ -22,7 +22,13 @@ export async function connectMongoStore(config: MongoConfig, logger: Logger): Pr
   const db = client.db(config.database);
   await ensureIndexes(db, config.eventRetentionSeconds);
   const store = createMongoStore({
-    collections: { sessions: db.collection("sessions"), events: db.collection("events"), apiKeys: db.collection("apiKeys") },
+    collections: {
+      sessions: db.collection("sessions"),
+      events: db.collection("events"),
+      apiKeys: db.collection("apiKeys"),
+      identityLinks: db.collection("identityLinks"),
+      configurations: db.collection("configurations"),
+    },
     ping: async () => {
       await db.command({ ping: 1 }, { timeoutMS: 2_000 });
     },

@@ -1,4 +1,6 @@
 import type { ApiKey, Scope } from "../../domain/api-key.js";
+import type { IdentityLink } from "../../domain/identity-graph.js";
+import type { TenantConfig } from "../../domain/thresholds.js";
 import { closedStates, type Session, type SessionEvent } from "../../domain/session.js";
 
 /**
@@ -67,4 +69,27 @@ export function toApiKeyDoc(key: ApiKey): ApiKeyDoc {
 
 export function fromApiKeyDoc(doc: ApiKeyDoc): ApiKey {
   return { id: doc.id, tenantId: doc.tenantId, scopes: [...doc.scopes], hash: doc._id, createTime: doc.createTime };
+}
+
+/** One authenticated session's link in the identity graph; `_id` is tenant and session. */
+export interface IdentityLinkDoc extends Omit<IdentityLink, "sessionId"> {
+  _id: string;
+  sessionId: string;
+}
+
+/** One configuration revision; `_id` is tenant and version, so a version exists once. */
+export interface ConfigDoc extends TenantConfig {
+  _id: string;
+}
+
+export const toLinkDoc = (link: IdentityLink): IdentityLinkDoc => ({ _id: `${link.tenantId}:${link.sessionId}`, ...clean(link) });
+export function fromLinkDoc(doc: IdentityLinkDoc): IdentityLink {
+  const { _id, ...link } = doc;
+  return link;
+}
+
+export const toConfigDoc = (config: TenantConfig): ConfigDoc => ({ _id: `${config.tenantId}:${config.version}`, ...clean(config) });
+export function fromConfigDoc(doc: ConfigDoc): TenantConfig {
+  const { _id, ...config } = doc;
+  return config;
 }

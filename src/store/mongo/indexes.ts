@@ -1,7 +1,7 @@
 import type { CreateIndexesOptions, IndexSpecification } from "mongodb";
 
 export interface IndexDeclaration {
-  collection: "sessions" | "events" | "apiKeys";
+  collection: "sessions" | "events" | "apiKeys" | "identityLinks" | "configurations";
   name: string;
   key: IndexSpecification;
   options?: Omit<CreateIndexesOptions, "name">;
@@ -36,5 +36,8 @@ export function indexDeclarations({ eventRetentionSeconds }: RetentionOptions): 
     { collection: "events", name: "tenant_cursor", key: { tenantId: 1, _id: 1 } },
     { collection: "events", name: "ttl_events", key: { at: 1 }, options: { expireAfterSeconds: eventRetentionSeconds } },
     { collection: "apiKeys", name: "tenant", key: { tenantId: 1 } },
+    // Multikey: one entry per element, so a lookup by any element is one index scan.
+    { collection: "identityLinks", name: "tenant_keys_time", key: { tenantId: 1, keys: 1, time: -1 } },
+    { collection: "configurations", name: "tenant_version", key: { tenantId: 1, version: -1 }, options: { unique: true } },
   ];
 }

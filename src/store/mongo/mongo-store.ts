@@ -3,7 +3,21 @@ import type { Logger } from "pino";
 import { billableEventOf, periodOf } from "../../domain/billing.js";
 import type { Session } from "../../domain/session.js";
 import { DuplicateKeyError, type Store } from "../store.js";
-import { fromApiKeyDoc, fromSessionDoc, toApiKeyDoc, toSessionDoc, type ApiKeyDoc, type EventDoc, type SessionDoc } from "./documents.js";
+import {
+  fromApiKeyDoc,
+  fromConfigDoc,
+  fromLinkDoc,
+  fromSessionDoc,
+  toApiKeyDoc,
+  toConfigDoc,
+  toLinkDoc,
+  toSessionDoc,
+  type ApiKeyDoc,
+  type ConfigDoc,
+  type EventDoc,
+  type IdentityLinkDoc,
+  type SessionDoc,
+} from "./documents.js";
 import { createMongoFeed, type FeedMode, type MongoFeed } from "./feed.js";
 import { indexDeclarations } from "./indexes.js";
 import * as q from "./queries.js";
@@ -12,6 +26,8 @@ export interface MongoCollections {
   sessions: Collection<SessionDoc>;
   events: Collection<EventDoc>;
   apiKeys: Collection<ApiKeyDoc>;
+  identityLinks: Collection<IdentityLinkDoc>;
+  configurations: Collection<ConfigDoc>;
 }
 
 export interface MongoStoreOptions {
@@ -49,7 +65,7 @@ function duplicateOf(error: unknown): DuplicateKeyError | undefined {
  * is created, replaceOne guarded by its version afterwards. No multi-document transactions.
  */
 export function createMongoStore(opts: MongoStoreOptions): MongoStore {
-  const { sessions, apiKeys, events } = opts.collections;
+  const { sessions, apiKeys, events, identityLinks, configurations } = opts.collections;
   const retentionMs = opts.retentionMs ?? fiveYearsMs;
   const cacheSize = opts.cacheSize ?? 10_000;
   // Last-known aggregates, by tenant|id: a stale entry only costs a failed version check.
@@ -151,6 +167,36 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
         }
       },
       count: () => apiKeys.countDocuments({}),
+    },
+    identity: {
+      async upsert(link) {
+        const doc = toLinkDoc(link);
+        await identityLinks.replaceOne({ _id: { $eq: doc._id } }, doc, { upsert: true });
+      },
+      async findByKeys(tenantId, keys, limit) {
+        if (keys.length === 0) return [];
+        const docs = await identityLinks.find(q.linksByKeys(tenantId, keys), { sort: { time: -1, sessionId: 1 }, limit }).toArray();
+        return docs.map(fromLinkDoc);
+      },
+    },
+    configurations: {
+      async current(tenantId) {
+        const [doc] = await configurations.find(q.configRevisions(tenantId), { sort: { version: -1 }, limit: 1 }).toArray();
+        return doc ? fromConfigDoc(doc) : undefined;
+      },
+      async append(config) {
+        try {
+          await configurations.insertOne(toConfigDoc(config));
+          return true;
+        } catch (e) {
+          if (duplicateOf(e)) return false;
+          throw e;
+        }
+      },
+      async list(tenantId, beforeVersion, limit) {
+        const docs = await configurations.find(q.configRevisions(tenantId, beforeVersion), { sort: { version: -1 }, limit }).toArray();
+        return docs.map(fromConfigDoc);
+      },
     },
     events: feed,
     ping: opts.ping,

@@ -83,3 +83,13 @@ export const feedAfter = (tenantId: string, afterCursor: string | undefined) => 
 });
 
 export const apiKeyByHash = (hash: string) => ({ _id: { $eq: hash } });
+
+export const linksByKeys = (tenantId: string, keys: readonly string[]) => ({
+  tenantId: { $eq: tenantId },
+  keys: { $in: [...keys] },
+});
+
+export const configRevisions = (tenantId: string, beforeVersion?: number) => ({
+  tenantId: { $eq: tenantId },
+  ...(beforeVersion !== undefined ? { version: { $lt: beforeVersion } } : {}),
+});

@@ -1,0 +1,52 @@
+import type { DeviceSignals, Identity } from "./session.js";
+
+/**
+ * What authenticated sessions established: which identity elements and devices appeared
+ * together, under which account, and whether the session was approved. Only authenticated
+ * sessions write here; unauthenticated decisions only read.
+ */
+export interface IdentityLink {
+  tenantId: string;
+  sessionId: string;
+  accountId: string;
+  /** Normalized element keys, e.g. "email:alice@example.com", "phone:447700900123", "device:d1". */
+  keys: string[];
+  name?: string;
+  address?: string;
+  approved: boolean;
+  time: Date;
+}
+
+export interface ElementKeys {
+  email?: string;
+  phone?: string;
+  device?: string;
+  name?: string;
+  address?: string;
+}
+
+const fold = (s: string) => s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+
+/** Normal forms, so "Alice  Liddell" and "alice liddell", "+44 7700 900123" and "447700900123" match. */
+export function elementsOf(identity: Identity, device?: DeviceSignals): ElementKeys {
+  const out: ElementKeys = {};
+  if (identity.email) out.email = identity.email.trim().toLowerCase();
+  if (identity.phone) out.phone = identity.phone.replace(/\D/g, "");
+  if (device?.deviceId) out.device = device.deviceId;
+  if (identity.fullName) out.name = fold(identity.fullName).replace(/[^a-z ]/g, " ").replace(/\s+/g, " ").trim();
+  if (identity.address) {
+    const a = identity.address;
+    out.address = fold([...a.lines, a.postalCode, a.regionCode].join("|")).replace(/\s+/g, " ").trim();
+  }
+  return out;
+}
+
+/** The keys the graph is searched and indexed by: the elements that identify on their own. */
+export function lookupKeys(e: ElementKeys): string[] {
+  return [
+    ...(e.email ? [`email:${e.email}`] : []),
+    ...(e.phone ? [`phone:${e.phone}`] : []),
+    ...(e.device ? [`device:${e.device}`] : []),
+    ...(e.address ? [`address:${e.address}`] : []),
+  ];
+}

@@ -1,0 +1,66 @@
+import type { Clock } from "./clock.js";
+import { elementsOf, lookupKeys } from "./identity-graph.js";
+import { assessRisk, type RiskAssessment } from "./risk.js";
+import type { Session } from "./session.js";
+import { effectiveThresholds, initialConfig, type TenantConfig, type ThresholdValues } from "./thresholds.js";
+import type { Store } from "../store/store.js";
+
+/** How long a tenant's configuration is reused before it is read again. */
+const configCacheMs = 2_000;
+/** The most graph links one assessment reads. */
+const maxLinks = 200;
+
+export interface RiskContext {
+  configFor(tenantId: string): Promise<TenantConfig>;
+  /** Forgets a tenant's cached configuration, after this process changed it. */
+  invalidate(tenantId: string): void;
+  thresholdsFor(config: TenantConfig, market: string): ThresholdValues;
+  /** Assesses a session; `accountId` undefined evaluates it as a brand-new account. */
+  assess(session: Session, accountId: string | undefined, config: TenantConfig): Promise<RiskAssessment>;
+}
+
+export interface RiskContextDeps {
+  store: Store;
+  clock: Clock;
+  defaults: ThresholdValues;
+  disposableDomains: ReadonlySet<string>;
+}
+
+export function lastDevice(session: Session) {
+  return [...session.submissions].reverse().find((s) => s.device)?.device;
+}
+
+export function createRiskContext({ store, clock, defaults, disposableDomains }: RiskContextDeps): RiskContext {
+  const cache = new Map<string, { config: TenantConfig; until: number }>();
+  return {
+    async configFor(tenantId) {
+      const hit = cache.get(tenantId);
+      if (hit && hit.until > Date.now()) return hit.config;
+      const config = (await store.configurations.current(tenantId)) ?? initialConfig(tenantId);
+      cache.set(tenantId, { config, until: Date.now() + configCacheMs });
+      return config;
+    },
+    invalidate(tenantId) {
+      cache.delete(tenantId);
+    },
+    thresholdsFor: (config, market) => effectiveThresholds(config, market, defaults),
+    async assess(session, accountId, config) {
+      const device = lastDevice(session);
+      const keys = lookupKeys(elementsOf(session.identity, device));
+      const links = keys.length > 0 ? await store.identity.findByKeys(session.tenantId, keys, maxLinks) : [];
+      return assessRisk({
+        identity: session.identity,
+        ...(device ? { device } : {}),
+        market: session.market,
+        ...(accountId ? { accountId } : {}),
+        sessionId: session.id,
+        links,
+        lists: config.lists,
+        thresholds: effectiveThresholds(config, session.market, defaults),
+        configurationVersion: config.version,
+        disposableDomains,
+        now: clock.now(),
+      });
+    },
+  };
+}

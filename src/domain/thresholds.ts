@@ -1,0 +1,111 @@
+import type { FieldViolation } from "./errors.js";
+
+/** Everything a tenant can tune (SPEC §3, seeds/seon-session-management.txt). */
+export interface ThresholdValues {
+  liveness: number;
+  faceMatch: number;
+  document: number;
+  review: number;
+  decline: number;
+  warn: number;
+  retryBand: number;
+  maxRetries: number;
+}
+
+export type ThresholdOverride = Partial<ThresholdValues>;
+
+export interface TenantLists {
+  denyEmails: string[];
+  denyPhones: string[];
+  denyDomains: string[];
+  denyDeviceIds: string[];
+  allowEmails: string[];
+  allowPhones: string[];
+  allowDomains: string[];
+  allowDeviceIds: string[];
+}
+
+/** One version of a tenant's configuration; every version is kept as a revision. */
+export interface TenantConfig {
+  tenantId: string;
+  version: number;
+  values: ThresholdOverride;
+  marketOverrides: Record<string, ThresholdOverride>;
+  lists: TenantLists;
+  reason: string;
+  principal: string;
+  createTime: Date;
+}
+
+/** Balanced defaults that work out of the box; "start with defaults, loosen cautiously". */
+export const defaultThresholds: ThresholdValues = {
+  liveness: 0.8,
+  faceMatch: 0.85,
+  document: 0.75,
+  review: 0.5,
+  decline: 0.8,
+  warn: 0.5,
+  retryBand: 0.1,
+  maxRetries: 5,
+};
+
+export const emptyLists = (): TenantLists => ({
+  denyEmails: [],
+  denyPhones: [],
+  denyDomains: [],
+  denyDeviceIds: [],
+  allowEmails: [],
+  allowPhones: [],
+  allowDomains: [],
+  allowDeviceIds: [],
+});
+
+/** Version 0: what a tenant has before it changes anything. */
+export function initialConfig(tenantId: string): TenantConfig {
+  return { tenantId, version: 0, values: {}, marketOverrides: {}, lists: emptyLists(), reason: "built-in defaults", principal: "system", createTime: new Date(0) };
+}
+
+/** Defaults, then the tenant's values, then the market's overrides. */
+export function effectiveThresholds(config: TenantConfig, market: string, defaults: ThresholdValues = defaultThresholds): ThresholdValues {
+  return { ...defaults, ...config.values, ...(market ? config.marketOverrides[market] : undefined) };
+}
+
+const fractions = ["liveness", "faceMatch", "document", "review", "decline", "warn", "retryBand"] as const;
+const snake: Record<keyof ThresholdValues, string> = {
+  liveness: "liveness",
+  faceMatch: "face_match",
+  document: "document",
+  review: "review",
+  decline: "decline",
+  warn: "warn",
+  retryBand: "retry_band",
+  maxRetries: "max_retries",
+};
+
+/** Problems with one set of values; `path` prefixes the field names. */
+export function thresholdViolations(values: ThresholdOverride, path: string): FieldViolation[] {
+  const out: FieldViolation[] = [];
+  for (const key of fractions) {
+    const v = values[key];
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0 && v <= 1)) out.push({ field: `${path}.${snake[key]}`, description: "must be from 0 to 1" });
+  }
+  const r = values.maxRetries;
+  if (r !== undefined && !(Number.isInteger(r) && r >= 0 && r <= 20)) out.push({ field: `${path}.max_retries`, description: "must be a whole number from 0 to 20" });
+  return out;
+}
+
+/** Problems with a whole configuration, including every market's effective review/decline order. */
+export function configViolations(config: Pick<TenantConfig, "values" | "marketOverrides">): FieldViolation[] {
+  const out = thresholdViolations(config.values, "values");
+  const check = (market: string, path: string) => {
+    const t = effectiveThresholds({ ...initialConfig(""), ...config }, market);
+    if (t.review > t.decline) out.push({ field: path, description: "review must not be above decline" });
+  };
+  check("", "values.review");
+  for (const [market, override] of Object.entries(config.marketOverrides)) {
+    out.push(...thresholdViolations(override, `market_overrides[${market}]`));
+    if (!/^[A-Z]{2}$/.test(market)) out.push({ field: `market_overrides[${market}]`, description: "must be keyed by an ISO 3166-1 alpha-2 code" });
+    check(market, `market_overrides[${market}].review`);
+  }
+  return out;
+}
