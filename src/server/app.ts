@@ -8,7 +8,11 @@ import { createPolicies, type Policies } from "../domain/policy.js";
 import { createBuiltInAnalyzers, defaultDisposableDomains, type Analyzer } from "../domain/analyzers.js";
 import { defaultThresholds } from "../domain/thresholds.js";
 import { createEventHub } from "../domain/event-hub.js";
+import { createDecisionUseCases } from "../domain/decisions.js";
 import { createSessionUseCases } from "../domain/sessions.js";
+import { createCheckService } from "../service/check-service.js";
+import { createConfigurationService } from "../service/configuration-service.js";
+import { createDecisionService } from "../service/decision-service.js";
 import { createAcknowledgementService } from "../service/acknowledgement-service.js";
 import { createEventService } from "../service/event-service.js";
 import { createOutcomeService } from "../service/outcome-service.js";
@@ -21,6 +25,9 @@ import { Health } from "../../gen/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
 import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
+import { CheckService } from "../../gen/sessionflow/v1/check_service_pb.js";
+import { ConfigurationService } from "../../gen/sessionflow/v1/configuration_service_pb.js";
+import { DecisionService } from "../../gen/sessionflow/v1/decision_service_pb.js";
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
 import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
@@ -92,6 +99,7 @@ export function createApp(opts: AppOptions): App {
     thresholds: { ...defaultThresholds, ...(opts.warnThreshold !== undefined ? { warn: opts.warnThreshold } : {}) },
     disposableDomains: disposable,
   });
+  const decisions = createDecisionUseCases({ sessions, store: opts.store, clock });
   const hub = createEventHub({
     feed: opts.store.events,
     ...(opts.maxQueuedEvents ? { maxQueue: opts.maxQueuedEvents } : {}),
@@ -117,6 +125,9 @@ export function createApp(opts: AppOptions): App {
         isCursor: opts.store.events.isCursor,
       }),
     },
+    { service: DecisionService, impl: createDecisionService(decisions) },
+    { service: CheckService, impl: createCheckService(decisions) },
+    { service: ConfigurationService, impl: createConfigurationService(decisions) },
     { service: BillingService, impl: createBillingService(opts.store) },
   ];
   const health = createHealthState(api.map((r) => r.service.typeName));

@@ -34,6 +34,21 @@ import {
 } from "../../gen/sessionflow/v1/lifecycle_pb.js";
 import { LifecycleEventSchema, LifecycleEventType, type LifecycleEvent } from "../../gen/sessionflow/v1/event_pb.js";
 import type { FeedEvent } from "../store/store.js";
+import type * as risk from "../domain/risk.js";
+import type * as thresholds from "../domain/thresholds.js";
+import {
+  CheckOutcome,
+  CheckResultSchema,
+  CheckType,
+  Decision,
+  DecisionRecordSchema,
+  RiskAssessmentSchema,
+  RiskLabel,
+  type CheckResult,
+  type DecisionRecord,
+  type RiskAssessment,
+} from "../../gen/sessionflow/v1/risk_pb.js";
+import { ListsSchema, ThresholdsConfigSchema, ThresholdsSchema, type Lists, type Thresholds, type ThresholdsConfig } from "../../gen/sessionflow/v1/thresholds_pb.js";
 
 /** Proto <-> domain for the session resource. Proto enums map by name, so the two never drift silently. */
 
@@ -132,6 +147,99 @@ export function sessionToProto(session: domain.Session, replacedBy?: string): Se
     warningScreens: session.warningScreens.map(screenToProto),
     ...(session.outcome ? { outcome: outcomeToProto(session.outcome) } : {}),
     lastEventSequence: BigInt(session.events.length),
+    ...(session.risk ? { risk: riskToProto(session.risk) } : {}),
+    decision: decisionToProto(session.decision),
+    checks: session.checks.map(checkToProto),
+    forcedRetries: session.forcedRetries,
+    accountId: session.accountId ?? "",
+  });
+}
+
+export function riskToProto(r: risk.RiskAssessment): RiskAssessment {
+  return create(RiskAssessmentSchema, {
+    label: RiskLabel[r.label],
+    accountScore: r.accountScore,
+    bot: r.bot,
+    multipleAccounts: r.multipleAccounts,
+    riskSignals: r.riskSignals,
+    syntheticIdentity: r.syntheticIdentity,
+    accountsLinked: r.accountsLinked,
+    lists: r.lists,
+    reasons: r.reasons,
+    configurationVersion: BigInt(r.configurationVersion),
+  });
+}
+
+export function decisionToProto(d: domain.DecisionRecord): DecisionRecord {
+  return create(DecisionRecordSchema, {
+    decision: Decision[d.decision],
+    reason: d.reason,
+    configurationVersion: BigInt(d.configurationVersion),
+    decideTime: timestampFromDate(d.decideTime),
+    reviewer: d.reviewer ?? "",
+    reviewReason: d.reviewReason ?? "",
+  });
+}
+
+export function checkToProto(c: domain.CheckResult): CheckResult {
+  return create(CheckResultSchema, {
+    id: c.id,
+    type: CheckType[c.type],
+    score: c.score,
+    outcome: CheckOutcome[c.outcome],
+    vendor: c.vendor,
+    reportTime: timestampFromDate(c.reportTime),
+    threshold: c.threshold,
+  });
+}
+
+export const checkTypeFromProto = new Map<CheckType, domain.CheckType>([
+  [CheckType.LIVENESS, "LIVENESS"],
+  [CheckType.FACE_MATCH, "FACE_MATCH"],
+  [CheckType.DOCUMENT, "DOCUMENT"],
+]);
+
+export function thresholdsToProto(t: thresholds.ThresholdOverride): Thresholds {
+  return create(ThresholdsSchema, { ...t });
+}
+
+/** Only the fields the caller set: unset ones inherit. */
+export function thresholdsFromProto(t: Thresholds | undefined): thresholds.ThresholdOverride {
+  const out: thresholds.ThresholdOverride = {};
+  if (!t) return out;
+  for (const key of ["liveness", "faceMatch", "document", "review", "decline", "warn", "retryBand", "maxRetries"] as const) {
+    const v = t[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+export function listsToProto(l: thresholds.TenantLists): Lists {
+  return create(ListsSchema, l);
+}
+
+export function listsFromProto(l: Lists | undefined): thresholds.TenantLists {
+  return {
+    denyEmails: [...(l?.denyEmails ?? [])],
+    denyPhones: [...(l?.denyPhones ?? [])],
+    denyDomains: [...(l?.denyDomains ?? [])],
+    denyDeviceIds: [...(l?.denyDeviceIds ?? [])],
+    allowEmails: [...(l?.allowEmails ?? [])],
+    allowPhones: [...(l?.allowPhones ?? [])],
+    allowDomains: [...(l?.allowDomains ?? [])],
+    allowDeviceIds: [...(l?.allowDeviceIds ?? [])],
+  };
+}
+
+export function configToProto(c: thresholds.TenantConfig): ThresholdsConfig {
+  return create(ThresholdsConfigSchema, {
+    version: BigInt(c.version),
+    values: thresholdsToProto(c.values),
+    marketOverrides: Object.fromEntries(Object.entries(c.marketOverrides).map(([m, o]) => [m, thresholdsToProto(o)])),
+    lists: listsToProto(c.lists),
+    reason: c.reason,
+    principal: c.principal,
+    createTime: timestampFromDate(c.createTime),
   });
 }
 
@@ -204,6 +312,8 @@ export function eventToProto(sessionId: string, workflow: string, cursor: string
     ...(e.outcome ? { outcome: outcomeToProto(e.outcome) } : {}),
     submissionIndex: e.submissionIndex ?? 0,
     relatedSessionId: e.relatedSessionId ?? "",
+    ...(e.check ? { check: checkToProto(e.check) } : {}),
+    ...(e.decision ? { decision: decisionToProto(e.decision) } : {}),
   });
 }
 

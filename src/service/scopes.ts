@@ -2,6 +2,9 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { Scope } from "../domain/api-key.js";
 import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
 import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
+import { CheckService } from "../../gen/sessionflow/v1/check_service_pb.js";
+import { ConfigurationService } from "../../gen/sessionflow/v1/configuration_service_pb.js";
+import { DecisionService } from "../../gen/sessionflow/v1/decision_service_pb.js";
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
 import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
@@ -22,6 +25,9 @@ const protectedServices: ServiceAccess[] = [
   { service: AcknowledgementService, scope: "sessions" },
   { service: OutcomeService, scope: "sessions" },
   { service: EventService, scope: "sessions" },
+  { service: DecisionService, scope: "sessions" },
+  { service: CheckService, scope: "sessions" },
+  { service: ConfigurationService, scope: "configuration" },
   { service: BillingService, scope: "billing" },
 ];
 

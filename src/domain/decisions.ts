@@ -1,0 +1,117 @@
+import type { Clock } from "./clock.js";
+import { evaluateCheck, decide, review } from "./decision.js";
+import { DomainError } from "./errors.js";
+import { elementsOf, lookupKeys } from "./identity-graph.js";
+import { emit } from "./lifecycle.js";
+import type { RiskAssessment } from "./risk.js";
+import { lastDevice } from "./risk-context.js";
+import type { CheckType, DecisionRecord, Session } from "./session.js";
+import type { MutationResult, RequestContext, SessionUseCases } from "./sessions.js";
+import { configViolations, initialConfig, type TenantConfig, type TenantLists, type ThresholdOverride } from "./thresholds.js";
+import { invalid } from "./errors.js";
+import type { Store } from "../store/store.js";
+
+export interface DecisionView {
+  session: Session;
+  risk: RiskAssessment;
+  decision: DecisionRecord;
+  accountId?: string;
+  requestId: string;
+}
+
+export interface DecisionUseCases {
+  authenticate(ctx: RequestContext, sessionId: string, accountId: string): Promise<DecisionView>;
+  /** Writes nothing: the session is judged as a brand-new account's first login. */
+  unauthenticated(tenantId: string, sessionId: string, requestId: string): Promise<DecisionView>;
+  reportCheck(ctx: RequestContext, sessionId: string, type: CheckType, score: number, vendor: string): Promise<MutationResult>;
+  review(ctx: RequestContext, sessionId: string, verdict: "APPROVE" | "DECLINE", reviewer: string, reason: string): Promise<MutationResult>;
+  config(tenantId: string): Promise<TenantConfig>;
+  updateConfig(
+    ctx: Pick<RequestContext, "tenantId" | "principal">,
+    expectedVersion: number,
+    reason: string,
+    change: { values: ThresholdOverride; marketOverrides: Record<string, ThresholdOverride>; lists: TenantLists },
+  ): Promise<TenantConfig>;
+  revisions(tenantId: string, beforeVersion: number | undefined, limit: number): Promise<TenantConfig[]>;
+}
+
+export function createDecisionUseCases({ sessions, store, clock }: { sessions: SessionUseCases; store: Store; clock: Clock }): DecisionUseCases {
+  /** An authenticated session's place in the identity graph; approval makes it corroborating. */
+  async function link(session: Session) {
+    if (!session.accountId) return;
+    await store.identity.upsert({
+      tenantId: session.tenantId,
+      sessionId: session.id,
+      accountId: session.accountId,
+      keys: lookupKeys(elementsOf(session.identity, lastDevice(session))),
+      ...(elementsOf(session.identity).name ? { name: elementsOf(session.identity).name! } : {}),
+      ...(elementsOf(session.identity).address ? { address: elementsOf(session.identity).address! } : {}),
+      approved: session.decision.decision === "APPROVE",
+      time: session.createTime,
+    });
+  }
+
+  return {
+    async authenticate(ctx, sessionId, accountId) {
+      const result = await sessions.mutate(ctx, sessionId, { accountId }, async (s, now) => {
+        if (s.accountId && s.accountId !== accountId) {
+          throw new DomainError("ACCOUNT_MISMATCH", "the session is already authenticated as another account");
+        }
+        const config = await sessions.risk.configFor(s.tenantId);
+        const risk = await sessions.risk.assess(s, accountId, config);
+        const authenticated = s.accountId ? { ...s, risk } : emit({ ...s, accountId, risk }, "AUTHENTICATED", now);
+        return authenticated;
+      });
+      await link(result.session);
+      return { session: result.session, risk: result.session.risk!, decision: result.session.decision, accountId, requestId: result.requestId };
+    },
+
+    async unauthenticated(tenantId, sessionId, requestId) {
+      const { session } = await sessions.get(tenantId, sessionId);
+      const config = await sessions.risk.configFor(tenantId);
+      const risk = await sessions.risk.assess(session, undefined, config);
+      const decision = decide(session, risk, config.version, clock.now());
+      return { session, risk, decision, requestId };
+    },
+
+    async reportCheck(ctx, sessionId, type, score, vendor) {
+      return sessions.mutate(ctx, sessionId, { type, score, vendor }, async (s, now) => {
+        const config = await sessions.risk.configFor(s.tenantId);
+        return evaluateCheck(s, type, score, vendor, sessions.risk.thresholdsFor(config, s.market), now);
+      });
+    },
+
+    async review(ctx, sessionId, verdict, reviewer, reason) {
+      const result = await sessions.mutate(ctx, sessionId, { verdict, reviewer, reason }, (s, now) => review(s, verdict, reviewer, reason, now));
+      await link(result.session);
+      return result;
+    },
+
+    async config(tenantId) {
+      return (await store.configurations.current(tenantId)) ?? initialConfig(tenantId);
+    },
+
+    async updateConfig(ctx, expectedVersion, reason, change) {
+      const violations = configViolations(change);
+      if (!reason.trim()) violations.push({ field: "reason", description: "is required: say why the configuration changes" });
+      if (violations.length) throw invalid(violations);
+      const current = (await store.configurations.current(ctx.tenantId)) ?? initialConfig(ctx.tenantId);
+      const stale = () => new DomainError("STALE_CONFIGURATION", `the configuration is at version ${current.version}; read it again and retry`);
+      if (current.version !== expectedVersion) throw stale();
+      const next: TenantConfig = {
+        tenantId: ctx.tenantId,
+        version: current.version + 1,
+        ...change,
+        reason: reason.trim(),
+        principal: ctx.principal,
+        createTime: clock.now(),
+      };
+      // The version is unique per tenant, so of two racing updates exactly one lands.
+      if (!(await store.configurations.append(next))) throw stale();
+      sessions.risk.invalidate(ctx.tenantId);
+      return next;
+    },
+
+    revisions: (tenantId, beforeVersion, limit) => store.configurations.list(tenantId, beforeVersion, limit),
+  };
+}
