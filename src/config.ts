@@ -25,6 +25,8 @@ export interface Config {
   maxQueuedEvents: number;
   analyzerTimeoutMs: number;
   warnThreshold: number;
+  /** Throwaway mailbox domains added to the built-in list. */
+  disposableDomains: string[];
   /** Set when MONGODB_URI is: the production store. */
   mongo?: MongoConfig;
 }
@@ -156,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxQueuedEvents: int("SESSIONFLOW_MAX_QUEUED_EVENTS", 1_000, 10, 1_000_000),
     analyzerTimeoutMs: int("SESSIONFLOW_ANALYZER_TIMEOUT_MS", 2_000, 10, 60_000),
     warnThreshold: fraction("SESSIONFLOW_WARN_THRESHOLD", 0.5),
+    disposableDomains: (env["SESSIONFLOW_DISPOSABLE_DOMAINS"] ?? "").split(",").map((d) => d.trim().toLowerCase()).filter(Boolean),
     ...(mongo ? { mongo } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);

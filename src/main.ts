@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     maxQueuedEvents: config.maxQueuedEvents,
     analyzerTimeoutMs: config.analyzerTimeoutMs,
     warnThreshold: config.warnThreshold,
+    disposableDomains: config.disposableDomains,
   });
   const address = await app.server.listen(config.port, config.host);
   logger.info({ port: address.port, host: address.address, store: config.mongo ? "mongodb" : "memory" }, "sessionflow listening");

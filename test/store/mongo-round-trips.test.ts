@@ -15,12 +15,14 @@ import { createFakeCollection } from "../support/mingo-collection.js";
  */
 describe("MongoDB commands per RPC", () => {
   const declared = indexDeclarations({ eventRetentionSeconds: 3600 });
-  const database = () => ({
-    sessions: createFakeCollection(declared.filter((i) => i.collection === "sessions")),
-    events: createFakeCollection(),
-    apiKeys: createFakeCollection(),
-    identityLinks: createFakeCollection(),
-    configurations: createFakeCollection(),
+  /** Fakes sharing one command log, so commands across collections stay in order. */
+  const database = (log: string[] = []) => ({
+    log,
+    sessions: createFakeCollection(declared.filter((i) => i.collection === "sessions"), log),
+    events: createFakeCollection([], log),
+    apiKeys: createFakeCollection([], log),
+    identityLinks: createFakeCollection([], log),
+    configurations: createFakeCollection(declared.filter((i) => i.collection === "configurations"), log),
   });
   /** One replica of the service over a database that replicas may share. */
   function setup(fakes = database()) {
@@ -44,7 +46,7 @@ describe("MongoDB commands per RPC", () => {
       policies: createPolicies(),
       analysis: { analyzers: builtInAnalyzers, timeoutMs: 1000 },
     });
-    const commands = () => [...fakes.sessions.commands, ...fakes.events.commands, ...fakes.apiKeys.commands];
+    const commands = () => fakes.log;
     const measure = async (fn: () => Promise<unknown>) => {
       const before = commands().length;
       await fn();
@@ -71,9 +73,16 @@ describe("MongoDB commands per RPC", () => {
   it("costs one insert to create a session and one replace to continue it", async () => {
     const { sessions, measure } = setup();
     let id = "";
-    expect(await measure(async () => (id = (await sessions.submit(submit())).session.id))).toEqual(["insertOne"]);
+    // The first call of a tenant also reads its thresholds configuration (then cached for 2 s).
+    expect(await measure(async () => (id = (await sessions.submit(submit())).session.id))).toEqual(["find", "insertOne"]);
     expect(await measure(() => sessions.submit(submit(id)))).toEqual(["replaceOne"]);
     expect(await measure(() => sessions.submit(submit(id, { device: { automationFlags: ["webdriver"] }, complete: true })))).toEqual(["replaceOne"]);
+  });
+
+  it("adds one identity-graph read when the submission carries an email, phone, device or address", async () => {
+    const { sessions, measure } = setup();
+    const { session } = await sessions.submit(submit());
+    expect(await measure(() => sessions.submit(submit(session.id, { identity: { email: "alice@example.com" } })))).toEqual(["find", "replaceOne"]);
   });
 
   it("costs one replace per acknowledgement", async () => {
@@ -88,8 +97,8 @@ describe("MongoDB commands per RPC", () => {
     const a = setup();
     const b = setup(a.fakes);
     const { session } = await a.sessions.submit(submit());
-    // A replica that never saw the session reads it once, then writes.
-    expect(await b.measure(() => b.sessions.submit(submit(session.id)))).toEqual(["findOne", "replaceOne"]);
+    // A replica that never saw the session reads it once (and, new to the tenant, its configuration), then writes.
+    expect(await b.measure(() => b.sessions.submit(submit(session.id)))).toEqual(["findOne", "find", "replaceOne"]);
     // The first replica's copy is now stale: its write misses, it re-reads, and writes again.
     expect(await a.measure(() => a.sessions.submit(submit(session.id)))).toEqual(["replaceOne", "findOne", "replaceOne"]);
     expect(await a.measure(() => a.sessions.submit(submit(session.id)))).toEqual(["replaceOne"]);

@@ -41,9 +41,17 @@ function keysOf(doc: Document, fields: string[]): string[] {
   return [...new Set(tuples.map((t) => JSON.stringify(t)))];
 }
 
-export function createFakeCollection(indexes: IndexDeclaration[] = []): FakeCollection {
+/** `log`, when given, is shared by several fakes, so commands across collections stay in order. */
+export function createFakeCollection(indexes: IndexDeclaration[] = [], log: string[] = []): FakeCollection {
   let docs: Document[] = [];
-  const commands: string[] = [];
+  const own: string[] = [];
+  const commands = {
+    push(name: string) {
+      own.push(name);
+      if (log !== own) log.push(name);
+      return own.length;
+    },
+  };
   const unique = [
     { name: "_id_", fields: ["_id"], partial: undefined as Document | undefined },
     ...indexes
@@ -142,7 +150,7 @@ export function createFakeCollection(indexes: IndexDeclaration[] = []): FakeColl
     get docs() {
       return docs;
     },
-    commands,
+    commands: own,
     streams,
   };
 }
