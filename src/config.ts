@@ -25,6 +25,10 @@ export interface Config {
   maxQueuedEvents: number;
   analyzerTimeoutMs: number;
   warnThreshold: number;
+  publicBaseUrl: string;
+  /** Signs client tokens and derives link tokens; unset means a random secret per process. */
+  tokenSecret?: string;
+  clientTokenTtlSeconds: number;
   /** Throwaway mailbox domains added to the built-in list. */
   disposableDomains: string[];
   /** Set when MONGODB_URI is: the production store. */
@@ -142,6 +146,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     };
   }
 
+  const publicBaseUrl = env["SESSIONFLOW_PUBLIC_BASE_URL"] || "http://localhost:8080";
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(publicBaseUrl)) problems.push("SESSIONFLOW_PUBLIC_BASE_URL must be an http(s) URL");
+  const tokenSecret = env["SESSIONFLOW_TOKEN_SECRET"];
+  if (tokenSecret !== undefined && tokenSecret.length < 32) problems.push("SESSIONFLOW_TOKEN_SECRET must be at least 32 characters");
+  if (uri && !tokenSecret) {
+    problems.push("SESSIONFLOW_TOKEN_SECRET is required with MONGODB_URI: every replica must sign and check links and client tokens alike");
+  }
+
   const config: Config = {
     port: int("PORT", 8080, 0, 65_535),
     host: env["HOST"] || "0.0.0.0",
@@ -159,6 +171,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     analyzerTimeoutMs: int("SESSIONFLOW_ANALYZER_TIMEOUT_MS", 2_000, 10, 60_000),
     warnThreshold: fraction("SESSIONFLOW_WARN_THRESHOLD", 0.5),
     disposableDomains: (env["SESSIONFLOW_DISPOSABLE_DOMAINS"] ?? "").split(",").map((d) => d.trim().toLowerCase()).filter(Boolean),
+    publicBaseUrl,
+    ...(tokenSecret ? { tokenSecret } : {}),
+    clientTokenTtlSeconds: int("SESSIONFLOW_CLIENT_TOKEN_TTL_SECONDS", 900, 30, 86_400),
     ...(mongo ? { mongo } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -45,6 +45,9 @@ async function main(): Promise<void> {
     analyzerTimeoutMs: config.analyzerTimeoutMs,
     warnThreshold: config.warnThreshold,
     disposableDomains: config.disposableDomains,
+    publicBaseUrl: config.publicBaseUrl,
+    ...(config.tokenSecret ? { tokenSecret: config.tokenSecret } : {}),
+    clientTokenTtlSeconds: config.clientTokenTtlSeconds,
   });
   const address = await app.server.listen(config.port, config.host);
   logger.info({ port: address.port, host: address.address, store: config.mongo ? "mongodb" : "memory" }, "sessionflow listening");

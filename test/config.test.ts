@@ -50,7 +50,9 @@ describe("configuration from the environment", () => {
 
   it("selects MongoDB when MONGODB_URI is set, with safe defaults", () => {
     expect(loadConfig({}).mongo).toBeUndefined();
-    expect(loadConfig({ MONGODB_URI: "mongodb://db:27017/?replicaSet=rs0" }).mongo).toEqual({
+    const secret = { SESSIONFLOW_TOKEN_SECRET: "s".repeat(32) };
+    expect(() => loadConfig({ MONGODB_URI: "mongodb://db:27017" })).toThrow(/SESSIONFLOW_TOKEN_SECRET is required/);
+    expect(loadConfig({ ...secret, MONGODB_URI: "mongodb://db:27017/?replicaSet=rs0" }).mongo).toEqual({
       uri: "mongodb://db:27017/?replicaSet=rs0",
       database: "sessionflow",
       writeConcern: "majority",

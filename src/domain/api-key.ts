@@ -20,6 +20,8 @@ export interface Principal {
   /** Stable, non-secret name for audit records and logs, for example "key:k_3f9a01". */
   name: string;
   scopes: ReadonlySet<Scope>;
+  /** Set for a front end's client token: the one session it may touch. */
+  sessionId?: string;
 }
 
 /**

@@ -6,7 +6,7 @@ import { emit } from "./lifecycle.js";
 import type { RiskAssessment } from "./risk.js";
 import { lastDevice } from "./risk-context.js";
 import type { CheckType, DecisionRecord, Session } from "./session.js";
-import type { MutationResult, RequestContext, SessionUseCases } from "./sessions.js";
+import { derivedRequestId, type MutationResult, type RequestContext, type SessionUseCases } from "./sessions.js";
 import { configViolations, initialConfig, type TenantConfig, type TenantLists, type ThresholdOverride } from "./thresholds.js";
 import { invalid } from "./errors.js";
 import type { Store } from "../store/store.js";
@@ -30,7 +30,7 @@ export interface DecisionUseCases {
     ctx: Pick<RequestContext, "tenantId" | "principal">,
     expectedVersion: number,
     reason: string,
-    change: { values: ThresholdOverride; marketOverrides: Record<string, ThresholdOverride>; lists: TenantLists },
+    change: { values: ThresholdOverride; marketOverrides: Record<string, ThresholdOverride>; lists: TenantLists; clientScores?: boolean },
   ): Promise<TenantConfig>;
   revisions(tenantId: string, beforeVersion: number | undefined, limit: number): Promise<TenantConfig[]>;
 }
@@ -75,10 +75,20 @@ export function createDecisionUseCases({ sessions, store, clock }: { sessions: S
     },
 
     async reportCheck(ctx, sessionId, type, score, vendor) {
-      return sessions.mutate(ctx, sessionId, { type, score, vendor }, async (s, now) => {
-        const config = await sessions.risk.configFor(s.tenantId);
-        return evaluateCheck(s, type, score, vendor, sessions.risk.thresholdsFor(config, s.market), now);
-      });
+      const check = (c: RequestContext, id: string) =>
+        sessions.mutate(c, id, { type, score, vendor }, async (s, now) => {
+          const config = await sessions.risk.configFor(s.tenantId);
+          return evaluateCheck(s, type, score, vendor, sessions.risk.thresholdsFor(config, s.market), now);
+        });
+      const result = await check(ctx, sessionId);
+      const parentId = result.session.parentSessionId;
+      if (parentId && !result.replayed) {
+        // A transferred session's checks count on its parent, retry cap included.
+        await check({ ...ctx, principal: `transfer:${sessionId}`, requestId: derivedRequestId(ctx.requestId, "sync"), clientRequestId: true }, parentId).catch((e: unknown) => {
+          if (!(e instanceof DomainError)) throw e;
+        });
+      }
+      return result;
     },
 
     async review(ctx, sessionId, verdict, reviewer, reason) {

@@ -27,6 +27,9 @@ export const errorCatalog = {
   STALE_CONFIGURATION: "failed-precondition",
   NOT_UNDER_REVIEW: "failed-precondition",
   ACCOUNT_MISMATCH: "failed-precondition",
+  LINK_INVALID: "not-found",
+  LINK_EXPIRED: "failed-precondition",
+  CLIENT_NOT_ALLOWED: "permission-denied",
 } as const;
 
 export type ErrorReason = keyof typeof errorCatalog;

@@ -176,6 +176,16 @@ export interface Session {
   forcedRetries: number;
   /** The tenant's account, once the session is authenticated. */
   accountId?: string;
+  /** The tenant's own reference (CreateSession). */
+  reference: string;
+  /** Steps completed so far, in first-completion order: the saved progress. */
+  completedSteps: string[];
+  /** For a transferred session: the session it continues and syncs back into. */
+  parentSessionId?: string;
+  /** Which link is current; issuing a new link bumps it, so older links stop matching. */
+  linkVersion: number;
+  /** SHA-256 of the current link token; the token itself is never stored. */
+  linkTokenHash?: string;
   events: SessionEvent[];
   audit: AuditRecord[];
 }

@@ -67,7 +67,13 @@ export interface SessionUseCases {
    * The write path every other change goes through: replay by request id, expire-on-access,
    * `change`, decision, audit, one version-guarded write; retried on conflicts.
    */
-  mutate(ctx: RequestContext, sessionId: string, provided: Record<string, unknown>, change: Change): Promise<MutationResult>;
+  mutate(
+    ctx: RequestContext,
+    sessionId: string,
+    provided: Record<string, unknown>,
+    change: Change,
+    returned?: Record<string, unknown>,
+  ): Promise<MutationResult>;
   readonly risk: RiskContext;
 }
 
@@ -127,6 +133,8 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
    * analyses run and screens appear once input is complete, and the decision follows.
    */
   async function afterSubmission(session: Session, complete: boolean): Promise<Session> {
+    // A transferred session is a capture channel: its parent is analysed and decided, not it.
+    if (session.parentSessionId) return complete ? completeInput(session, [], clock.now()) : session;
     const since = session.events.length;
     const config = await risk.configFor(session.tenantId);
     let next: Session = { ...session, risk: await risk.assess(session, session.accountId, config) };
@@ -249,12 +257,34 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
     });
   }
 
+  /**
+   * What a transferred session collects goes to its parent too, as the parent's own submission
+   * (audited there, with its SUBMISSION event), so the desktop sees the phone's progress.
+   */
+  async function syncToParent(cmd: SubmitCommand, child: Session): Promise<void> {
+    const parentId = child.parentSessionId!;
+    const synced: SubmitCommand = {
+      ...cmd,
+      sessionId: parentId,
+      principal: `transfer:${child.id}`,
+      requestId: derivedRequestId(cmd.requestId, "sync"),
+      clientRequestId: true,
+    };
+    try {
+      await submitTo(synced, parentId);
+    } catch (e) {
+      // A parent that closed or completed meanwhile keeps what it has; the child keeps its record.
+      if (!(e instanceof DomainError)) throw e;
+    }
+  }
+
   /** The shape of acknowledge and reportFailure: replay, expire-on-access, change, seal, write. */
   async function mutate(
     ctx: RequestContext,
     sessionId: string,
     provided: Record<string, unknown>,
     change: Change,
+    returned: Record<string, unknown> = {},
   ): Promise<MutationResult> {
     const request: AuditedRequest = {
       requestId: ctx.requestId,
@@ -277,7 +307,7 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
           throw new DomainError("SESSION_CLOSED", "the session expired and was closed as abandoned");
         }
         const changed = redecide(await change(current, now), now, current.events.length);
-        const next = sealChange(changed, request, { decision: changed.decision.decision }, now);
+        const next = sealChange(changed, request, { decision: changed.decision.decision, ...returned }, now);
         if (!(await repo.update(next, current))) return { next: sessionId };
         return { done: { session: next, requestId: ctx.requestId, replayed: false } };
       });
@@ -302,6 +332,7 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
           if (result.disposition === "REPLACED_EXPIRED" && !result.replayed) {
             await markReplaced(cmd.tenantId, cmd.sessionId, result.session.id);
           }
+          if (result.session.parentSessionId && !result.replayed) await syncToParent(cmd, result.session);
           return result;
         } catch (e) {
           if (!(e instanceof DuplicateKeyError)) throw e;
@@ -359,4 +390,10 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
       return closed;
     },
   };
+}
+
+/** A request id derived from another, for the writes one request causes in other sessions. */
+export function derivedRequestId(requestId: string, purpose: string): string {
+  const h = sha256Hex(`${purpose}:${requestId}`);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

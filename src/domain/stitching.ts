@@ -107,6 +107,9 @@ export function createSession(input: NewSessionInput, now: Date): Session {
     analyses: [],
     warningScreens: [],
     decision: { decision: "PENDING", reason: "IN_PROGRESS", configurationVersion: 0, decideTime: now },
+    reference: "",
+    completedSteps: [],
+    linkVersion: 0,
     checks: [],
     forcedRetries: 0,
     events: [{ sequence: 1, type: "OPENED", time: now, state: "OPEN" }],
@@ -131,6 +134,7 @@ export function applySubmission(session: Session, cmd: SubmitCommand, now: Date)
     identity: mergeIdentity(session.identity, cmd.identity),
     submissions: [...session.submissions, submission],
     currentStep: cmd.step || session.currentStep,
+    completedSteps: cmd.step && !session.completedSteps.includes(cmd.step) ? [...session.completedSteps, cmd.step] : session.completedSteps,
   };
   return emit(next, "SUBMISSION", now, { submissionIndex: submission.index });
 }

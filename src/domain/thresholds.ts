@@ -32,6 +32,8 @@ export interface TenantConfig {
   values: ThresholdOverride;
   marketOverrides: Record<string, ThresholdOverride>;
   lists: TenantLists;
+  /** Whether front ends may see risk scores and the decision; off unless the tenant turns it on. */
+  clientScores?: boolean;
   reason: string;
   principal: string;
   createTime: Date;

@@ -9,6 +9,10 @@ import { createBuiltInAnalyzers, defaultDisposableDomains, type Analyzer } from 
 import { defaultThresholds } from "../domain/thresholds.js";
 import { createEventHub } from "../domain/event-hub.js";
 import { createDecisionUseCases } from "../domain/decisions.js";
+import { createLinkUseCases } from "../domain/links.js";
+import { createTokenService } from "../domain/tokens.js";
+import { createClientAuthService } from "../service/client-auth-service.js";
+import { createViewer } from "../service/client-view.js";
 import { createSessionUseCases } from "../domain/sessions.js";
 import { createCheckService } from "../service/check-service.js";
 import { createConfigurationService } from "../service/configuration-service.js";
@@ -26,6 +30,7 @@ import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js"
 import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
 import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
 import { CheckService } from "../../gen/sessionflow/v1/check_service_pb.js";
+import { ClientAuthService } from "../../gen/sessionflow/v1/client_auth_service_pb.js";
 import { ConfigurationService } from "../../gen/sessionflow/v1/configuration_service_pb.js";
 import { DecisionService } from "../../gen/sessionflow/v1/decision_service_pb.js";
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
@@ -65,6 +70,11 @@ export interface AppOptions {
   /** Events a slow subscriber may have queued before it is disconnected. */
   maxQueuedEvents?: number;
   maxStreamsPerTenant?: number;
+  /** Where front ends live; links are {publicBaseUrl}/s/{token}. */
+  publicBaseUrl?: string;
+  /** Signs client tokens and derives link tokens; every replica must share it. Random when unset. */
+  tokenSecret?: string;
+  clientTokenTtlSeconds?: number;
 }
 
 export interface App {
@@ -87,11 +97,13 @@ interface Registration {
 export function createApp(opts: AppOptions): App {
   const clock = opts.clock ?? systemClock;
   const disposable = new Set([...defaultDisposableDomains, ...(opts.disposableDomains ?? []).map((d) => d.toLowerCase())]);
+  const ids = opts.ids ?? createUuidV7Generator(() => clock.now().getTime());
+  const policies = opts.policies ?? createPolicies();
   const sessions = createSessionUseCases({
     store: opts.store,
     clock,
-    ids: opts.ids ?? createUuidV7Generator(() => clock.now().getTime()),
-    policies: opts.policies ?? createPolicies(),
+    ids,
+    policies,
     analysis: {
       analyzers: opts.analyzers ?? createBuiltInAnalyzers(disposable),
       timeoutMs: opts.analyzerTimeoutMs ?? 2000,
@@ -100,6 +112,18 @@ export function createApp(opts: AppOptions): App {
     disposableDomains: disposable,
   });
   const decisions = createDecisionUseCases({ sessions, store: opts.store, clock });
+  const tokens = createTokenService(opts.tokenSecret);
+  const links = createLinkUseCases({
+    store: opts.store,
+    clock,
+    ids,
+    policies,
+    tokens,
+    sessions,
+    publicBaseUrl: opts.publicBaseUrl ?? "http://localhost:8080",
+    clientTokenTtlMs: (opts.clientTokenTtlSeconds ?? 900) * 1000,
+  });
+  const viewer = createViewer((tenantId) => sessions.risk.configFor(tenantId));
   const hub = createEventHub({
     feed: opts.store.events,
     ...(opts.maxQueuedEvents ? { maxQueue: opts.maxQueuedEvents } : {}),
@@ -110,10 +134,11 @@ export function createApp(opts: AppOptions): App {
   setMaxListeners(0, shutdown.signal);
 
   const api: Registration[] = [
-    { service: SubmissionService, impl: createSubmissionService(sessions) },
-    { service: SessionService, impl: createSessionService(sessions) },
-    { service: AcknowledgementService, impl: createAcknowledgementService(sessions) },
-    { service: OutcomeService, impl: createOutcomeService(sessions) },
+    { service: SubmissionService, impl: createSubmissionService(sessions, viewer) },
+    { service: SessionService, impl: createSessionService(sessions, links, viewer) },
+    { service: ClientAuthService, impl: createClientAuthService(links) },
+    { service: AcknowledgementService, impl: createAcknowledgementService(sessions, viewer) },
+    { service: OutcomeService, impl: createOutcomeService(sessions, viewer) },
     {
       service: EventService,
       impl: createEventService({
@@ -123,10 +148,11 @@ export function createApp(opts: AppOptions): App {
         heartbeatMs: opts.heartbeatMs ?? 15_000,
         shuttingDown: () => shutdown.signal.aborted,
         isCursor: opts.store.events.isCursor,
+        viewer,
       }),
     },
     { service: DecisionService, impl: createDecisionService(decisions) },
-    { service: CheckService, impl: createCheckService(decisions) },
+    { service: CheckService, impl: createCheckService(decisions, viewer) },
     { service: ConfigurationService, impl: createConfigurationService(decisions) },
     { service: BillingService, impl: createBillingService(opts.store) },
   ];
@@ -151,7 +177,8 @@ export function createApp(opts: AppOptions): App {
       createErrorInterceptor(opts.logger),
       createAuthInterceptor({
         apiKeys: opts.store.apiKeys,
-        accessOf: createAccessTable([Health, ServerReflection]),
+        accessOf: createAccessTable([Health, ServerReflection, ClientAuthService]),
+        verifyClientToken: (token) => tokens.verifyClientToken(token, clock.now()),
       }),
     ],
     fallback: createProbes({ health, store: opts.store }),

@@ -1,13 +1,14 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { SessionUseCases } from "../domain/sessions.js";
 import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
-import { principalOf, requestContext } from "./context.js";
+import type { Viewer } from "./client-view.js";
+import { principalFor, requestContext } from "./context.js";
 import { acknowledgementFromProto, screenToProto, sessionToProto, stateToProto } from "./mapping.js";
 import { createValidator, requireSessionId } from "./validation.js";
 
 const acknowledgeProcedure = `/${AcknowledgementService.typeName}/${AcknowledgementService.method.acknowledge.name}`;
 
-export function createAcknowledgementService(sessions: SessionUseCases): ServiceImpl<typeof AcknowledgementService> {
+export function createAcknowledgementService(sessions: SessionUseCases, viewer: Viewer): ServiceImpl<typeof AcknowledgementService> {
   return {
     async acknowledge(req, ctx) {
       const v = createValidator();
@@ -18,16 +19,16 @@ export function createAcknowledgementService(sessions: SessionUseCases): Service
       v.check(answer !== undefined, "acknowledgement", "must be PROCEED or CANCEL");
       v.throwIfInvalid();
       const result = await sessions.acknowledge(
-        requestContext(ctx, acknowledgeProcedure, req.requestId),
+        requestContext(ctx, acknowledgeProcedure, req.requestId, req.sessionId),
         req.sessionId.toLowerCase(),
         req.screenId,
         answer!,
       );
-      return { session: sessionToProto(result.session), requestId: result.requestId, replayed: result.replayed };
+      return { session: (await viewer(ctx)).session(sessionToProto(result.session)), requestId: result.requestId, replayed: result.replayed };
     },
 
     async listWarningScreens(req, ctx) {
-      const { tenantId } = principalOf(ctx);
+      const { tenantId } = principalFor(ctx, req.sessionId);
       requireSessionId(req.sessionId);
       const { session } = await sessions.get(tenantId, req.sessionId.toLowerCase());
       return { warningScreens: session.warningScreens.map(screenToProto), state: stateToProto[session.state] };

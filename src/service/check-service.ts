@@ -2,12 +2,13 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { DecisionUseCases } from "../domain/decisions.js";
 import { CheckService } from "../../gen/sessionflow/v1/check_service_pb.js";
 import { requestContext } from "./context.js";
-import { checkToProto, checkTypeFromProto, sessionToProto } from "./mapping.js";
+import type { Viewer } from "./client-view.js";
+import { checkTypeFromProto, sessionToProto } from "./mapping.js";
 import { createValidator } from "./validation.js";
 
 const reportProcedure = `/${CheckService.typeName}/${CheckService.method.reportCheckResult.name}`;
 
-export function createCheckService(decisions: DecisionUseCases): ServiceImpl<typeof CheckService> {
+export function createCheckService(decisions: DecisionUseCases, viewer: Viewer): ServiceImpl<typeof CheckService> {
   return {
     async reportCheckResult(req, ctx) {
       const v = createValidator();
@@ -19,14 +20,14 @@ export function createCheckService(decisions: DecisionUseCases): ServiceImpl<typ
       v.check(/^[A-Za-z0-9._-]{0,64}$/.test(req.vendor), "vendor", "must be at most 64 letters, digits and ._-");
       v.throwIfInvalid();
       const result = await decisions.reportCheck(
-        requestContext(ctx, reportProcedure, req.requestId),
+        requestContext(ctx, reportProcedure, req.requestId, req.sessionId),
         req.sessionId.toLowerCase(),
         type!,
         req.score,
         req.vendor || "sdk",
       );
-      const check = result.session.checks.at(-1)!;
-      return { check: checkToProto(check), session: sessionToProto(result.session) };
+      const view = (await viewer(ctx)).session(sessionToProto(result.session));
+      return { check: view.checks.at(-1)!, session: view };
     },
   };
 }

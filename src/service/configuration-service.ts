@@ -39,6 +39,7 @@ export function createConfigurationService(decisions: DecisionUseCases): Service
           values: thresholdsFromProto(req.values),
           marketOverrides: Object.fromEntries(Object.entries(req.marketOverrides).map(([m, t]) => [m, thresholdsFromProto(t)])),
           lists,
+          clientScores: req.clientScores,
         },
       );
       return { config: configToProto(config) };

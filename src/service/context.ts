@@ -22,8 +22,9 @@ export function requestContext(
   ctx: { values: { get<T>(key: { id: symbol; defaultValue: T }): T } },
   procedure: string,
   requestId: string,
+  sessionId?: string,
 ) {
-  const principal = principalOf(ctx);
+  const principal = sessionId === undefined ? principalOf(ctx) : principalFor(ctx, sessionId);
   const clientRequestId = requestId !== "";
   return {
     tenantId: principal.tenantId,
@@ -32,4 +33,16 @@ export function requestContext(
     requestId: clientRequestId ? requestId.toLowerCase() : randomUUID(),
     clientRequestId,
   };
+}
+
+/**
+ * The caller, for an RPC about one session. A front end's client token names the one session
+ * it may touch; any other id is answered as unknown, exactly like another tenant's.
+ */
+export function principalFor(ctx: { values: { get<T>(key: { id: symbol; defaultValue: T }): T } }, sessionId: string): Principal {
+  const principal = principalOf(ctx);
+  if (principal.sessionId !== undefined && principal.sessionId !== sessionId.toLowerCase()) {
+    throw reasonError("SESSION_NOT_FOUND", "no such session");
+  }
+  return principal;
 }

@@ -8,7 +8,8 @@ import type { SessionUseCases } from "../domain/sessions.js";
 import { terminalEventTypes, type EventType } from "../domain/session.js";
 import type { FeedEvent } from "../store/store.js";
 import { EventService, WatchEventsResponseSchema } from "../../gen/sessionflow/v1/event_service_pb.js";
-import { principalOf } from "./context.js";
+import type { Viewer } from "./client-view.js";
+import { principalFor, principalOf } from "./context.js";
 import { eventToProto, eventTypeFromProto, feedEventToProto } from "./mapping.js";
 import { createValidator, isWorkflowName } from "./validation.js";
 
@@ -21,6 +22,7 @@ export interface EventServiceOptions {
   /** True once the server is draining: streams then end with UNAVAILABLE so clients resume elsewhere. */
   shuttingDown: () => boolean;
   isCursor: (value: string) => boolean;
+  viewer: Viewer;
 }
 
 export function createEventService(opts: EventServiceOptions): ServiceImpl<typeof EventService> {
@@ -31,7 +33,8 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
 
   return {
     async *watchSession(req, ctx) {
-      const { tenantId } = principalOf(ctx);
+      const { tenantId } = principalFor(ctx, req.sessionId);
+      const view = await opts.viewer(ctx);
       const v = createValidator();
       v.uuid(req.sessionId, "session_id", true);
       v.check(req.afterSequence >= 0n, "after_sequence", "must not be negative");
@@ -45,13 +48,13 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
         for (const event of session.events) {
           if (event.sequence <= last) continue;
           last = event.sequence;
-          yield { event: eventToProto(session.id, session.workflow, "", event) };
+          yield { event: view.event(eventToProto(session.id, session.workflow, "", event)) };
           if (terminalEventTypes.has(event.type)) return;
         }
         for await (const fe of live) {
           if (fe.event.sequence <= last) continue;
           last = fe.event.sequence;
-          yield { event: feedEventToProto(fe) };
+          yield { event: view.event(feedEventToProto(fe)) };
           if (terminalEventTypes.has(fe.event.type)) return;
         }
         endIfShuttingDown();

@@ -240,6 +240,7 @@ export function configToProto(c: thresholds.TenantConfig): ThresholdsConfig {
     reason: c.reason,
     principal: c.principal,
     createTime: timestampFromDate(c.createTime),
+    clientScores: c.clientScores ?? false,
   });
 }
 

@@ -2,16 +2,17 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { SessionUseCases } from "../domain/sessions.js";
 import { FailureReason } from "../../gen/sessionflow/v1/lifecycle_pb.js";
 import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
-import { principalOf, requestContext } from "./context.js";
+import type { Viewer } from "./client-view.js";
+import { principalFor, requestContext } from "./context.js";
 import { failureReasonFromProto, outcomeToProto, screenToProto, sessionToProto, stateToProto } from "./mapping.js";
 import { createValidator, requireSessionId } from "./validation.js";
 
 const reportProcedure = `/${OutcomeService.typeName}/${OutcomeService.method.reportFailure.name}`;
 
-export function createOutcomeService(sessions: SessionUseCases): ServiceImpl<typeof OutcomeService> {
+export function createOutcomeService(sessions: SessionUseCases, viewer: Viewer): ServiceImpl<typeof OutcomeService> {
   return {
     async getOutcome(req, ctx) {
-      const { tenantId } = principalOf(ctx);
+      const { tenantId } = principalFor(ctx, req.sessionId);
       requireSessionId(req.sessionId);
       const { session } = await sessions.get(tenantId, req.sessionId.toLowerCase());
       return {
@@ -30,12 +31,12 @@ export function createOutcomeService(sessions: SessionUseCases): ServiceImpl<typ
       v.check(/^[A-Za-z0-9_.:-]{0,64}$/.test(req.failureCode), "failure_code", "must be at most 64 letters, digits and _.:-");
       v.throwIfInvalid();
       const result = await sessions.reportFailure(
-        requestContext(ctx, reportProcedure, req.requestId),
+        requestContext(ctx, reportProcedure, req.requestId, req.sessionId),
         req.sessionId.toLowerCase(),
         failureReasonFromProto.get(req.reason)!,
         req.failureCode,
       );
-      return { session: sessionToProto(result.session), requestId: result.requestId, replayed: result.replayed };
+      return { session: (await viewer(ctx)).session(sessionToProto(result.session)), requestId: result.requestId, replayed: result.replayed };
     },
   };
 }

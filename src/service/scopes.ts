@@ -10,23 +10,25 @@ import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 
-export type Access = { scope: Scope } | "public";
+export type Access = { scope: Scope; client: boolean } | "public";
 
 interface ServiceAccess {
   service: DescService;
   scope: Scope;
   /** Methods that need a different scope than the service's. */
   methods?: Record<string, Scope>;
+  /** Methods a front end's client token may call, for its own session only. */
+  client?: string[];
 }
 
 const protectedServices: ServiceAccess[] = [
-  { service: SubmissionService, scope: "sessions" },
-  { service: SessionService, scope: "sessions", methods: { GetAuditTrail: "audit" } },
-  { service: AcknowledgementService, scope: "sessions" },
-  { service: OutcomeService, scope: "sessions" },
-  { service: EventService, scope: "sessions" },
+  { service: SubmissionService, scope: "sessions", client: ["Submit"] },
+  { service: SessionService, scope: "sessions", methods: { GetAuditTrail: "audit" }, client: ["GetSession", "TransferSession"] },
+  { service: AcknowledgementService, scope: "sessions", client: ["Acknowledge", "ListWarningScreens"] },
+  { service: OutcomeService, scope: "sessions", client: ["GetOutcome", "ReportFailure"] },
+  { service: EventService, scope: "sessions", client: ["WatchSession"] },
   { service: DecisionService, scope: "sessions" },
-  { service: CheckService, scope: "sessions" },
+  { service: CheckService, scope: "sessions", client: ["ReportCheckResult"] },
   { service: ConfigurationService, scope: "configuration" },
   { service: BillingService, scope: "billing" },
 ];
@@ -37,8 +39,10 @@ const protectedServices: ServiceAccess[] = [
  */
 export function createAccessTable(publicServices: readonly DescService[]) {
   const table = new Map<string, Access>();
-  for (const { service, scope, methods = {} } of protectedServices) {
-    for (const method of service.methods) table.set(`${service.typeName}/${method.name}`, { scope: methods[method.name] ?? scope });
+  for (const { service, scope, methods = {}, client = [] } of protectedServices) {
+    for (const method of service.methods) {
+      table.set(`${service.typeName}/${method.name}`, { scope: methods[method.name] ?? scope, client: client.includes(method.name) });
+    }
   }
   for (const service of publicServices) {
     for (const method of service.methods) table.set(`${service.typeName}/${method.name}`, "public");

@@ -3,18 +3,58 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { SessionUseCases } from "../domain/sessions.js";
 import type { SessionState } from "../domain/session.js";
 import { SessionService, type ListSessionsRequest } from "../../gen/sessionflow/v1/session_service_pb.js";
-import { principalOf } from "./context.js";
+import type { LinkUseCases } from "../domain/links.js";
+import type { Viewer } from "./client-view.js";
+import { principalFor, principalOf, requestContext } from "./context.js";
 import { auditRecordToProto, sessionToProto, stateFromProto } from "./mapping.js";
 import { clampPageSize, decodePageToken, encodePageToken } from "./page-token.js";
 import { createValidator, isRegionCode, isWorkflowName, requireSessionId } from "./validation.js";
 
-export function createSessionService(sessions: SessionUseCases): ServiceImpl<typeof SessionService> {
+const procedure = (method: string) => `/${SessionService.typeName}/${method}`;
+const referencePattern = /^[A-Za-z0-9._:\/-]{0,128}$/;
+
+export function createSessionService(sessions: SessionUseCases, links: LinkUseCases, viewer: Viewer): ServiceImpl<typeof SessionService> {
   return {
     async getSession(req, ctx) {
-      const { tenantId } = principalOf(ctx);
       requireSessionId(req.sessionId);
+      const { tenantId } = principalFor(ctx, req.sessionId);
       const view = await sessions.get(tenantId, req.sessionId.toLowerCase());
-      return { session: sessionToProto(view.session, view.replacedBy) };
+      return { session: (await viewer(ctx)).session(sessionToProto(view.session, view.replacedBy)) };
+    },
+
+    async createSession(req, ctx) {
+      const v = createValidator();
+      v.check(isWorkflowName(req.workflow), "workflow", "is required: 1-64 lowercase letters, digits and hyphens");
+      v.check(req.market === "" || isRegionCode(req.market), "market", "must be an ISO 3166-1 alpha-2 code such as GB");
+      v.check(referencePattern.test(req.reference), "reference", "must be at most 128 letters, digits and ._:/-");
+      v.uuid(req.requestId, "request_id");
+      const seconds = req.lifetime ? Number(req.lifetime.seconds) + req.lifetime.nanos / 1e9 : undefined;
+      v.check(seconds === undefined || (Number.isFinite(seconds) && seconds >= 60), "lifetime", "must be at least 60 seconds");
+      v.throwIfInvalid();
+      const rc = requestContext(ctx, procedure("CreateSession"), req.requestId);
+      const created = await links.create(rc, {
+        workflow: req.workflow,
+        market: req.market,
+        reference: req.reference,
+        ...(seconds !== undefined ? { lifetimeSeconds: Math.floor(seconds) } : {}),
+      });
+      return { session: sessionToProto(created.session), url: created.url };
+    },
+
+    async issueLink(req, ctx) {
+      requireSessionId(req.sessionId);
+      const rc = requestContext(ctx, procedure("IssueLink"), "");
+      return links.issueLink(rc, req.sessionId.toLowerCase());
+    },
+
+    async transferSession(req, ctx) {
+      const v = createValidator();
+      v.uuid(req.sessionId, "session_id", true);
+      v.uuid(req.requestId, "request_id");
+      v.throwIfInvalid();
+      const rc = requestContext(ctx, procedure("TransferSession"), req.requestId, req.sessionId);
+      const t = await links.transfer(rc, req.sessionId.toLowerCase());
+      return { child: (await viewer(ctx)).session(sessionToProto(t.child)), url: t.url, qrCodeSvg: t.qrCodeSvg };
     },
 
     async listSessions(req, ctx) {

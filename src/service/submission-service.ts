@@ -3,17 +3,18 @@ import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
 import type { SessionUseCases } from "../domain/sessions.js";
 import { SubmissionService, type SubmitRequest } from "../../gen/sessionflow/v1/submission_service_pb.js";
-import { principalOf } from "./context.js";
+import type { Viewer } from "./client-view.js";
+import { principalFor } from "./context.js";
 import { deviceFromProto, dispositionToProto, identityFromProto, sessionToProto } from "./mapping.js";
 import { createValidator, isRegionCode, isWorkflowName, type Validator } from "./validation.js";
 
 /** The response header that carries the HTTP-style 201/200 split (SPEC §1). */
 export const dispositionHeader = "sessionflow-disposition";
 
-export function createSubmissionService(sessions: SessionUseCases): ServiceImpl<typeof SubmissionService> {
+export function createSubmissionService(sessions: SessionUseCases, viewer: Viewer): ServiceImpl<typeof SubmissionService> {
   return {
     async submit(req, ctx) {
-      const principal = principalOf(ctx);
+      const principal = principalFor(ctx, req.sessionId);
       validateSubmit(req);
       const clientRequestId = req.requestId !== "";
       const result = await sessions.submit({
@@ -32,7 +33,7 @@ export function createSubmissionService(sessions: SessionUseCases): ServiceImpl<
       });
       ctx.responseHeader.set(dispositionHeader, result.disposition === "CONTINUED" ? "continued" : "created");
       return {
-        session: sessionToProto(result.session),
+        session: (await viewer(ctx)).session(sessionToProto(result.session)),
         disposition: dispositionToProto[result.disposition],
         requestId: result.requestId,
         replayed: result.replayed,

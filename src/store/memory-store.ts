@@ -14,6 +14,7 @@ export function createMemoryStore(): Store {
   const sessions = new Map<string, Session>(); // key: tenant|id
   const byRequestId = new Map<string, string>(); // tenant|requestId -> id
   const byReplaces = new Map<string, string>(); // tenant|replaced id -> id
+  const byLinkHash = new Map<string, string>(); // link token hash -> tenant|id
   const apiKeys = new Map<string, ApiKey>(); // hash -> key
   const feeds = new Map<string, FeedEvent[]>(); // tenant -> its events in order
   const listeners = new Set<(events: readonly FeedEvent[]) => void>();
@@ -53,7 +54,9 @@ export function createMemoryStore(): Store {
     for (const listener of listeners) listener(appended);
   }
 
-  function index(session: Session) {
+  function index(session: Session, previous?: Session) {
+    if (previous?.linkTokenHash && previous.linkTokenHash !== session.linkTokenHash) byLinkHash.delete(previous.linkTokenHash);
+    if (session.linkTokenHash) byLinkHash.set(session.linkTokenHash, k(session.tenantId, session.id));
     for (const record of session.audit) byRequestId.set(k(session.tenantId, record.requestId), session.id);
     if (session.replaces) byReplaces.set(k(session.tenantId, session.replaces), session.id);
   }
@@ -90,7 +93,7 @@ export function createMemoryStore(): Store {
         if (!current || current.version !== previous.version) return false;
         checkRequestIds(session);
         sessions.set(k(session.tenantId, session.id), copy(session));
-        index(session);
+        index(session, current);
         publish(session, current.events.length);
         return true;
       },
@@ -103,6 +106,11 @@ export function createMemoryStore(): Store {
       async findByRequestId(tenantId, requestId) {
         const id = byRequestId.get(k(tenantId, requestId));
         return id === undefined ? undefined : read(tenantId, id);
+      },
+      async findByLinkTokenHash(hash) {
+        const key = byLinkHash.get(hash);
+        const found = key === undefined ? undefined : sessions.get(key);
+        return found && copy(found);
       },
       async findReplacement(tenantId, replacedId) {
         const id = byReplaces.get(k(tenantId, replacedId));

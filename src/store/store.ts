@@ -43,6 +43,8 @@ export interface SessionRepository {
   getForUpdate(tenantId: string, id: string): Promise<Session | undefined>;
   /** The session whose audit trail holds the request id. */
   findByRequestId(tenantId: string, requestId: string): Promise<Session | undefined>;
+  /** The session whose current link token has this hash, any tenant: the link is the credential. */
+  findByLinkTokenHash(hash: string): Promise<Session | undefined>;
   /** The session that replaced the given expired session. */
   findReplacement(tenantId: string, replacedId: string): Promise<Session | undefined>;
   /** Sessions newest first (by id, which is time-ordered), after the given id when paging. */

@@ -58,6 +58,7 @@ describe("one port, every protocol", () => {
       "sessionflow.v1.AcknowledgementService",
       "sessionflow.v1.BillingService",
       "sessionflow.v1.CheckService",
+      "sessionflow.v1.ClientAuthService",
       "sessionflow.v1.ConfigurationService",
       "sessionflow.v1.DecisionService",
       "sessionflow.v1.EventService",

@@ -254,6 +254,16 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.configurations.list("acme", 2, 10)).map((c) => c.reason)).toEqual(["change 1"]);
     });
 
+    it("finds a session by its current link token hash only", async () => {
+      const s = session("acme", { linkTokenHash: "h1", linkVersion: 1 });
+      await store.sessions.insert(s);
+      expect((await store.sessions.findByLinkTokenHash("h1"))?.id).toBe(s.id);
+      await store.sessions.update({ ...s, version: 2, linkTokenHash: "h2", linkVersion: 2 }, s);
+      expect(await store.sessions.findByLinkTokenHash("h1")).toBeUndefined();
+      expect((await store.sessions.findByLinkTokenHash("h2"))?.tenantId).toBe("acme");
+      expect(await store.sessions.findByLinkTokenHash("nope")).toBeUndefined();
+    });
+
     it("answers ping", async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

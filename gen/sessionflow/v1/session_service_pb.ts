@@ -4,8 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { AuditRecord } from "./audit_pb.js";
 import { file_sessionflow_v1_audit } from "./audit_pb.js";
 import type { Session, SessionState } from "./session_pb.js";
@@ -16,7 +16,189 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sessionflow/v1/session_service.proto.
  */
 export const file_sessionflow_v1_session_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRzZXNzaW9uZmxvdy92MS9zZXNzaW9uX3NlcnZpY2UucHJvdG8SDnNlc3Npb25mbG93LnYxIicKEUdldFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiPgoSR2V0U2Vzc2lvblJlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zZXNzaW9uZmxvdy52MS5TZXNzaW9uIvgBChNMaXN0U2Vzc2lvbnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEhAKCHdvcmtmbG93GAMgASgJEg4KBm1hcmtldBgEIAEoCRIsCgZzdGF0ZXMYBSADKA4yHC5zZXNzaW9uZmxvdy52MS5TZXNzaW9uU3RhdGUSNQoRY3JlYXRlX3RpbWVfc3RhcnQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2NyZWF0ZV90aW1lX2VuZBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWgoUTGlzdFNlc3Npb25zUmVzcG9uc2USKQoIc2Vzc2lvbnMYASADKAsyFy5zZXNzaW9uZmxvdy52MS5TZXNzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIqChRHZXRBdWRpdFRyYWlsUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIl0KFUdldEF1ZGl0VHJhaWxSZXNwb25zZRIsCgdyZWNvcmRzGAEgAygLMhsuc2Vzc2lvbmZsb3cudjEuQXVkaXRSZWNvcmQSFgoOY2hhaW5fdmVyaWZpZWQYAiABKAgyrQIKDlNlc3Npb25TZXJ2aWNlElgKCkdldFNlc3Npb24SIS5zZXNzaW9uZmxvdy52MS5HZXRTZXNzaW9uUmVxdWVzdBoiLnNlc3Npb25mbG93LnYxLkdldFNlc3Npb25SZXNwb25zZSIDkAIBEl4KDExpc3RTZXNzaW9ucxIjLnNlc3Npb25mbG93LnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaJC5zZXNzaW9uZmxvdy52MS5MaXN0U2Vzc2lvbnNSZXNwb25zZSIDkAIBEmEKDUdldEF1ZGl0VHJhaWwSJC5zZXNzaW9uZmxvdy52MS5HZXRBdWRpdFRyYWlsUmVxdWVzdBolLnNlc3Npb25mbG93LnYxLkdldEF1ZGl0VHJhaWxSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_google_protobuf_timestamp, file_sessionflow_v1_audit, file_sessionflow_v1_session]);
+  fileDesc("CiRzZXNzaW9uZmxvdy92MS9zZXNzaW9uX3NlcnZpY2UucHJvdG8SDnNlc3Npb25mbG93LnYxIowBChRDcmVhdGVTZXNzaW9uUmVxdWVzdBIQCgh3b3JrZmxvdxgBIAEoCRIOCgZtYXJrZXQYAiABKAkSEQoJcmVmZXJlbmNlGAMgASgJEisKCGxpZmV0aW1lGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhIKCnJlcXVlc3RfaWQYBSABKAkiTgoVQ3JlYXRlU2Vzc2lvblJlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zZXNzaW9uZmxvdy52MS5TZXNzaW9uEgsKA3VybBgCIAEoCSImChBJc3N1ZUxpbmtSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiIAoRSXNzdWVMaW5rUmVzcG9uc2USCwoDdXJsGAEgASgJIkAKFlRyYW5zZmVyU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJImMKF1RyYW5zZmVyU2Vzc2lvblJlc3BvbnNlEiYKBWNoaWxkGAEgASgLMhcuc2Vzc2lvbmZsb3cudjEuU2Vzc2lvbhILCgN1cmwYAiABKAkSEwoLcXJfY29kZV9zdmcYAyABKAkiJwoRR2V0U2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSI+ChJHZXRTZXNzaW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNlc3Npb25mbG93LnYxLlNlc3Npb24i+AEKE0xpc3RTZXNzaW9uc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoId29ya2Zsb3cYAyABKAkSDgoGbWFya2V0GAQgASgJEiwKBnN0YXRlcxgFIAMoDjIcLnNlc3Npb25mbG93LnYxLlNlc3Npb25TdGF0ZRI1ChFjcmVhdGVfdGltZV9zdGFydBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPY3JlYXRlX3RpbWVfZW5kGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJaChRMaXN0U2Vzc2lvbnNSZXNwb25zZRIpCghzZXNzaW9ucxgBIAMoCzIXLnNlc3Npb25mbG93LnYxLlNlc3Npb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIioKFEdldEF1ZGl0VHJhaWxSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiXQoVR2V0QXVkaXRUcmFpbFJlc3BvbnNlEiwKB3JlY29yZHMYASADKAsyGy5zZXNzaW9uZmxvdy52MS5BdWRpdFJlY29yZBIWCg5jaGFpbl92ZXJpZmllZBgCIAEoCDLBBAoOU2Vzc2lvblNlcnZpY2USWAoKR2V0U2Vzc2lvbhIhLnNlc3Npb25mbG93LnYxLkdldFNlc3Npb25SZXF1ZXN0GiIuc2Vzc2lvbmZsb3cudjEuR2V0U2Vzc2lvblJlc3BvbnNlIgOQAgESXgoMTGlzdFNlc3Npb25zEiMuc2Vzc2lvbmZsb3cudjEuTGlzdFNlc3Npb25zUmVxdWVzdBokLnNlc3Npb25mbG93LnYxLkxpc3RTZXNzaW9uc1Jlc3BvbnNlIgOQAgESYQoNR2V0QXVkaXRUcmFpbBIkLnNlc3Npb25mbG93LnYxLkdldEF1ZGl0VHJhaWxSZXF1ZXN0GiUuc2Vzc2lvbmZsb3cudjEuR2V0QXVkaXRUcmFpbFJlc3BvbnNlIgOQAgESXAoNQ3JlYXRlU2Vzc2lvbhIkLnNlc3Npb25mbG93LnYxLkNyZWF0ZVNlc3Npb25SZXF1ZXN0GiUuc2Vzc2lvbmZsb3cudjEuQ3JlYXRlU2Vzc2lvblJlc3BvbnNlElAKCUlzc3VlTGluaxIgLnNlc3Npb25mbG93LnYxLklzc3VlTGlua1JlcXVlc3QaIS5zZXNzaW9uZmxvdy52MS5Jc3N1ZUxpbmtSZXNwb25zZRJiCg9UcmFuc2ZlclNlc3Npb24SJi5zZXNzaW9uZmxvdy52MS5UcmFuc2ZlclNlc3Npb25SZXF1ZXN0Gicuc2Vzc2lvbmZsb3cudjEuVHJhbnNmZXJTZXNzaW9uUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_sessionflow_v1_audit, file_sessionflow_v1_session]);
+
+/**
+ * CreateSessionRequest describes the session to create ahead of time.
+ *
+ * @generated from message sessionflow.v1.CreateSessionRequest
+ */
+export type CreateSessionRequest = Message<"sessionflow.v1.CreateSessionRequest"> & {
+  /**
+   * The workflow, a lowercase name such as "kyc-onboarding".
+   *
+   * @generated from field: string workflow = 1;
+   */
+  workflow: string;
+
+  /**
+   * The market as an ISO 3166-1 alpha-2 code, or empty.
+   *
+   * @generated from field: string market = 2;
+   */
+  market: string;
+
+  /**
+   * The tenant's own reference, up to 128 characters; never personal data.
+   *
+   * @generated from field: string reference = 3;
+   */
+  reference: string;
+
+  /**
+   * How long the session and its link live; at most the workflow's link lifetime (7 days by default), which is also the default.
+   *
+   * @generated from field: google.protobuf.Duration lifetime = 4;
+   */
+  lifetime?: Duration | undefined;
+
+  /**
+   * A client-chosen UUID that makes retries safe: a retry returns the same session and link.
+   *
+   * @generated from field: string request_id = 5;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message sessionflow.v1.CreateSessionRequest.
+ * Use `create(CreateSessionRequestSchema)` to create a new message.
+ */
+export const CreateSessionRequestSchema: GenMessage<CreateSessionRequest> = /*@__PURE__*/
+  messageDesc(file_sessionflow_v1_session_service, 0);
+
+/**
+ * CreateSessionResponse holds the new session and its link.
+ *
+ * @generated from message sessionflow.v1.CreateSessionResponse
+ */
+export type CreateSessionResponse = Message<"sessionflow.v1.CreateSessionResponse"> & {
+  /**
+   * The session, in state OPEN.
+   *
+   * @generated from field: sessionflow.v1.Session session = 1;
+   */
+  session?: Session | undefined;
+
+  /**
+   * The link to send the user: {public base URL}/s/{link token}.
+   *
+   * @generated from field: string url = 2;
+   */
+  url: string;
+};
+
+/**
+ * Describes the message sessionflow.v1.CreateSessionResponse.
+ * Use `create(CreateSessionResponseSchema)` to create a new message.
+ */
+export const CreateSessionResponseSchema: GenMessage<CreateSessionResponse> = /*@__PURE__*/
+  messageDesc(file_sessionflow_v1_session_service, 1);
+
+/**
+ * IssueLinkRequest names the session whose link to reissue.
+ *
+ * @generated from message sessionflow.v1.IssueLinkRequest
+ */
+export type IssueLinkRequest = Message<"sessionflow.v1.IssueLinkRequest"> & {
+  /**
+   * The id of the session.
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+};
+
+/**
+ * Describes the message sessionflow.v1.IssueLinkRequest.
+ * Use `create(IssueLinkRequestSchema)` to create a new message.
+ */
+export const IssueLinkRequestSchema: GenMessage<IssueLinkRequest> = /*@__PURE__*/
+  messageDesc(file_sessionflow_v1_session_service, 2);
+
+/**
+ * IssueLinkResponse holds the new link.
+ *
+ * @generated from message sessionflow.v1.IssueLinkResponse
+ */
+export type IssueLinkResponse = Message<"sessionflow.v1.IssueLinkResponse"> & {
+  /**
+   * The new link; the previous one no longer works.
+   *
+   * @generated from field: string url = 1;
+   */
+  url: string;
+};
+
+/**
+ * Describes the message sessionflow.v1.IssueLinkResponse.
+ * Use `create(IssueLinkResponseSchema)` to create a new message.
+ */
+export const IssueLinkResponseSchema: GenMessage<IssueLinkResponse> = /*@__PURE__*/
+  messageDesc(file_sessionflow_v1_session_service, 3);
+
+/**
+ * TransferSessionRequest names the session to continue on another device.
+ *
+ * @generated from message sessionflow.v1.TransferSessionRequest
+ */
+export type TransferSessionRequest = Message<"sessionflow.v1.TransferSessionRequest"> & {
+  /**
+   * The session to transfer.
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * A client-chosen UUID that makes retries safe: a retry returns the same child and link.
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message sessionflow.v1.TransferSessionRequest.
+ * Use `create(TransferSessionRequestSchema)` to create a new message.
+ */
+export const TransferSessionRequestSchema: GenMessage<TransferSessionRequest> = /*@__PURE__*/
+  messageDesc(file_sessionflow_v1_session_service, 4);
+
+/**
+ * TransferSessionResponse holds the child session and how to reach it.
+ *
+ * @generated from message sessionflow.v1.TransferSessionResponse
+ */
+export type TransferSessionResponse = Message<"sessionflow.v1.TransferSessionResponse"> & {
+  /**
+   * The child session: valid for one hour, resuming at the parent's current step.
+   *
+   * @generated from field: sessionflow.v1.Session child = 1;
+   */
+  child?: Session | undefined;
+
+  /**
+   * The child's link.
+   *
+   * @generated from field: string url = 2;
+   */
+  url: string;
+
+  /**
+   * The child's link as a QR code, an SVG document.
+   *
+   * @generated from field: string qr_code_svg = 3;
+   */
+  qrCodeSvg: string;
+};
+
+/**
+ * Describes the message sessionflow.v1.TransferSessionResponse.
+ * Use `create(TransferSessionResponseSchema)` to create a new message.
+ */
+export const TransferSessionResponseSchema: GenMessage<TransferSessionResponse> = /*@__PURE__*/
+  messageDesc(file_sessionflow_v1_session_service, 5);
 
 /**
  * GetSessionRequest names the session to read.
@@ -37,7 +219,7 @@ export type GetSessionRequest = Message<"sessionflow.v1.GetSessionRequest"> & {
  * Use `create(GetSessionRequestSchema)` to create a new message.
  */
 export const GetSessionRequestSchema: GenMessage<GetSessionRequest> = /*@__PURE__*/
-  messageDesc(file_sessionflow_v1_session_service, 0);
+  messageDesc(file_sessionflow_v1_session_service, 6);
 
 /**
  * GetSessionResponse holds the session that was read.
@@ -58,7 +240,7 @@ export type GetSessionResponse = Message<"sessionflow.v1.GetSessionResponse"> & 
  * Use `create(GetSessionResponseSchema)` to create a new message.
  */
 export const GetSessionResponseSchema: GenMessage<GetSessionResponse> = /*@__PURE__*/
-  messageDesc(file_sessionflow_v1_session_service, 1);
+  messageDesc(file_sessionflow_v1_session_service, 7);
 
 /**
  * ListSessionsRequest selects and pages sessions.
@@ -121,7 +303,7 @@ export type ListSessionsRequest = Message<"sessionflow.v1.ListSessionsRequest"> 
  * Use `create(ListSessionsRequestSchema)` to create a new message.
  */
 export const ListSessionsRequestSchema: GenMessage<ListSessionsRequest> = /*@__PURE__*/
-  messageDesc(file_sessionflow_v1_session_service, 2);
+  messageDesc(file_sessionflow_v1_session_service, 8);
 
 /**
  * ListSessionsResponse holds one page of sessions.
@@ -149,7 +331,7 @@ export type ListSessionsResponse = Message<"sessionflow.v1.ListSessionsResponse"
  * Use `create(ListSessionsResponseSchema)` to create a new message.
  */
 export const ListSessionsResponseSchema: GenMessage<ListSessionsResponse> = /*@__PURE__*/
-  messageDesc(file_sessionflow_v1_session_service, 3);
+  messageDesc(file_sessionflow_v1_session_service, 9);
 
 /**
  * GetAuditTrailRequest names the session whose trail to read.
@@ -170,7 +352,7 @@ export type GetAuditTrailRequest = Message<"sessionflow.v1.GetAuditTrailRequest"
  * Use `create(GetAuditTrailRequestSchema)` to create a new message.
  */
 export const GetAuditTrailRequestSchema: GenMessage<GetAuditTrailRequest> = /*@__PURE__*/
-  messageDesc(file_sessionflow_v1_session_service, 4);
+  messageDesc(file_sessionflow_v1_session_service, 10);
 
 /**
  * GetAuditTrailResponse holds a session's audit trail.
@@ -198,7 +380,7 @@ export type GetAuditTrailResponse = Message<"sessionflow.v1.GetAuditTrailRespons
  * Use `create(GetAuditTrailResponseSchema)` to create a new message.
  */
 export const GetAuditTrailResponseSchema: GenMessage<GetAuditTrailResponse> = /*@__PURE__*/
-  messageDesc(file_sessionflow_v1_session_service, 5);
+  messageDesc(file_sessionflow_v1_session_service, 11);
 
 /**
  * SessionService reads sessions and their audit trails.
@@ -235,6 +417,37 @@ export const SessionService: GenService<{
     methodKind: "unary";
     input: typeof GetAuditTrailRequestSchema;
     output: typeof GetAuditTrailResponseSchema;
+  },
+  /**
+   * CreateSession creates a session ahead of time and returns the link to send the user.
+   *
+   * @generated from rpc sessionflow.v1.SessionService.CreateSession
+   */
+  createSession: {
+    methodKind: "unary";
+    input: typeof CreateSessionRequestSchema;
+    output: typeof CreateSessionResponseSchema;
+  },
+  /**
+   * IssueLink issues a new link for a session (URL recovery); the previous link stops working.
+   *
+   * @generated from rpc sessionflow.v1.SessionService.IssueLink
+   */
+  issueLink: {
+    methodKind: "unary";
+    input: typeof IssueLinkRequestSchema;
+    output: typeof IssueLinkResponseSchema;
+  },
+  /**
+   * TransferSession creates a child session, valid for one hour, that resumes at this session's
+   * current step on another device; what the child collects syncs back. It is not billed.
+   *
+   * @generated from rpc sessionflow.v1.SessionService.TransferSession
+   */
+  transferSession: {
+    methodKind: "unary";
+    input: typeof TransferSessionRequestSchema;
+    output: typeof TransferSessionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sessionflow_v1_session_service, 0);

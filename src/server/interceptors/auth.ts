@@ -1,5 +1,6 @@
 import type { Interceptor } from "@connectrpc/connect";
-import { hashApiKey, type ApiKey } from "../../domain/api-key.js";
+import { hashApiKey, type ApiKey, type Scope } from "../../domain/api-key.js";
+import { clientTokenPrefix } from "../../domain/tokens.js";
 import type { Access } from "../../service/scopes.js";
 import { principalKey } from "../../service/context.js";
 import { reasonError } from "../../service/connect-errors.js";
@@ -7,6 +8,8 @@ import type { ApiKeyRepository } from "../../store/store.js";
 
 export interface AuthOptions {
   apiKeys: ApiKeyRepository;
+  /** Checks front ends' client tokens (signed, so no store round trip). */
+  verifyClientToken: (token: string) => { tenantId: string; sessionId: string } | undefined;
   accessOf(service: string, method: string): Access | undefined;
   /** How long a looked-up key is trusted before the store is asked again. */
   cacheMs?: number;
@@ -16,7 +19,7 @@ export interface AuthOptions {
  * Authenticates `Authorization: Bearer <api key>` and checks the RPC's scope. Keys are looked
  * up by hash, and recent lookups are cached so the hot path does not pay a store round trip.
  */
-export function createAuthInterceptor({ apiKeys, accessOf, cacheMs = 30_000 }: AuthOptions): Interceptor {
+export function createAuthInterceptor({ apiKeys, accessOf, verifyClientToken, cacheMs = 30_000 }: AuthOptions): Interceptor {
   const cache = new Map<string, { key: ApiKey | undefined; until: number }>();
   async function lookup(hash: string): Promise<ApiKey | undefined> {
     const hit = cache.get(hash);
@@ -33,6 +36,13 @@ export function createAuthInterceptor({ apiKeys, accessOf, cacheMs = 30_000 }: A
     if (!access) throw reasonError("SCOPE_MISSING", "this procedure is not available to API keys");
     const match = /^Bearer\s+(\S+)$/i.exec(req.header.get("authorization") ?? "");
     if (!match?.[1]) throw reasonError("UNAUTHENTICATED", "send a tenant API key as 'Authorization: Bearer <key>'");
+    if (match[1].startsWith(clientTokenPrefix)) {
+      const claim = verifyClientToken(match[1]);
+      if (!claim) throw reasonError("UNAUTHENTICATED", "the client token is not valid or has expired; open the link again");
+      if (!access.client) throw reasonError("CLIENT_NOT_ALLOWED", "a client token may not call this procedure");
+      req.contextValues.set(principalKey, { tenantId: claim.tenantId, name: `client:${claim.sessionId}`, scopes: new Set<Scope>(), sessionId: claim.sessionId });
+      return next(req);
+    }
     const key = await lookup(hashApiKey(match[1]));
     if (!key) throw reasonError("UNAUTHENTICATED", "the API key is not valid");
     if (!key.scopes.includes(access.scope)) {

@@ -30,6 +30,13 @@ export function indexDeclarations({ eventRetentionSeconds }: RetentionOptions): 
       key: { tenantId: 1, replaces: 1 },
       options: { unique: true, partialFilterExpression: { replaces: { $exists: true } } },
     },
+    // The link is the credential: lookups by its hash come from any tenant.
+    {
+      collection: "sessions",
+      name: "link_token_hash",
+      key: { linkTokenHash: 1 },
+      options: { unique: true, partialFilterExpression: { linkTokenHash: { $exists: true } } },
+    },
     { collection: "sessions", name: "tenant_billable_time", key: { tenantId: 1, billable: 1, createTime: 1 } },
     { collection: "sessions", name: "sweep_open_expiry", key: { expireTime: 1 }, options: { partialFilterExpression: { open: true } } },
     { collection: "sessions", name: "ttl_retain_until", key: { retainUntil: 1 }, options: { expireAfterSeconds: 0 } },

@@ -133,6 +133,7 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
       },
       findByRequestId: (tenantId, requestId) => read(q.sessionByRequestId(tenantId, requestId)),
       findReplacement: (tenantId, replacedId) => read(q.replacementOf(tenantId, replacedId)),
+      findByLinkTokenHash: (hash) => read(q.sessionByLinkHash(hash)),
       async list(tenantId, query) {
         const { filter, sort, limit } = q.sessionList(tenantId, query);
         return (await sessions.find(filter, { sort, limit }).toArray()).map(fromSessionDoc);

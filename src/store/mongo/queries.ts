@@ -93,3 +93,5 @@ export const configRevisions = (tenantId: string, beforeVersion?: number) => ({
   tenantId: { $eq: tenantId },
   ...(beforeVersion !== undefined ? { version: { $lt: beforeVersion } } : {}),
 });
+
+export const sessionByLinkHash = (hash: string) => ({ linkTokenHash: { $eq: hash } });
