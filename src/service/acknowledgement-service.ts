@@ -11,6 +11,7 @@ const acknowledgeProcedure = `/${AcknowledgementService.typeName}/${Acknowledgem
 export function createAcknowledgementService(sessions: SessionUseCases, viewer: Viewer): ServiceImpl<typeof AcknowledgementService> {
   return {
     async acknowledge(req, ctx) {
+      principalFor(ctx, req.sessionId); // a client token sees other sessions as unknown, before anything else
       const v = createValidator();
       v.uuid(req.sessionId, "session_id", true);
       v.uuid(req.requestId, "request_id");

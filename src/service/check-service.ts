@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { DecisionUseCases } from "../domain/decisions.js";
 import { CheckService } from "../../gen/sessionflow/v1/check_service_pb.js";
-import { requestContext } from "./context.js";
+import { principalFor, requestContext } from "./context.js";
 import type { Viewer } from "./client-view.js";
 import { checkTypeFromProto, sessionToProto } from "./mapping.js";
 import { createValidator } from "./validation.js";
@@ -11,6 +11,7 @@ const reportProcedure = `/${CheckService.typeName}/${CheckService.method.reportC
 export function createCheckService(decisions: DecisionUseCases, viewer: Viewer): ServiceImpl<typeof CheckService> {
   return {
     async reportCheckResult(req, ctx) {
+      principalFor(ctx, req.sessionId); // a client token sees other sessions as unknown, before anything else
       const v = createValidator();
       v.uuid(req.sessionId, "session_id", true);
       v.uuid(req.requestId, "request_id");

@@ -152,6 +152,9 @@ export function sessionToProto(session: domain.Session, replacedBy?: string): Se
     checks: session.checks.map(checkToProto),
     forcedRetries: session.forcedRetries,
     accountId: session.accountId ?? "",
+    reference: session.reference,
+    completedSteps: session.completedSteps,
+    parentSessionId: session.parentSessionId ?? "",
   });
 }
 

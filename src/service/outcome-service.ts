@@ -23,6 +23,7 @@ export function createOutcomeService(sessions: SessionUseCases, viewer: Viewer):
     },
 
     async reportFailure(req, ctx) {
+      principalFor(ctx, req.sessionId); // a client token sees other sessions as unknown, before anything else
       const v = createValidator();
       v.uuid(req.sessionId, "session_id", true);
       v.uuid(req.requestId, "request_id");

@@ -48,6 +48,7 @@ export function createSessionService(sessions: SessionUseCases, links: LinkUseCa
     },
 
     async transferSession(req, ctx) {
+      principalFor(ctx, req.sessionId); // a client token sees other sessions as unknown, before anything else
       const v = createValidator();
       v.uuid(req.sessionId, "session_id", true);
       v.uuid(req.requestId, "request_id");

@@ -24,6 +24,7 @@ export interface TestServerOptions {
   lifetimes?: Partial<LifetimePolicy>;
   maxRequestBytes?: number;
   heartbeatMs?: number;
+  publicBaseUrl?: string;
 }
 
 /** A real server on 127.0.0.1 and an ephemeral port, with a manual clock and captured logs. */
@@ -55,6 +56,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.maxRequestBytes ? { maxRequestBytes: opts.maxRequestBytes } : {}),
     heartbeatMs: opts.heartbeatMs ?? 1000,
     sweepIntervalMs: 0, // tests sweep explicitly with app.sweep()
+    ...(opts.publicBaseUrl ? { publicBaseUrl: opts.publicBaseUrl } : {}),
   });
   const address = await app.server.listen(0, "127.0.0.1");
   return {
