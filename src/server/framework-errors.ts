@@ -79,12 +79,7 @@ async function* patchGrpcWeb(source: UniversalServerResponse["body"]) {
       if (patched) {
         const fresh = new Headers();
         setTrailerStatus(fresh, patched);
-        const data = trailerSerialize(fresh);
-        const frame = new Uint8Array(5 + data.byteLength);
-        frame[0] = chunk[0]!;
-        new DataView(frame.buffer).setUint32(1, data.byteLength);
-        frame.set(data, 5);
-        yield frame;
+        yield envelope(chunk[0]!, trailerSerialize(fresh));
         continue;
       }
     }
@@ -102,12 +97,8 @@ async function* patchEndStream(source: UniversalServerResponse["body"]) {
           const error = errorFromJsonBytes(new TextEncoder().encode(JSON.stringify(json.error)), undefined, new ConnectError("internal error", Code.Internal));
           const patched = withReason(error);
           if (patched) {
-            const data = new TextEncoder().encode(JSON.stringify({ ...json, error: JSON.parse(new TextDecoder().decode(errorToJsonBytes(patched, {}))) }));
-            const frame = new Uint8Array(5 + data.byteLength);
-            frame[0] = chunk[0]!;
-            new DataView(frame.buffer).setUint32(1, data.byteLength);
-            frame.set(data, 5);
-            yield frame;
+            const error = JSON.parse(new TextDecoder().decode(errorToJsonBytes(patched, {}))) as unknown;
+            yield envelope(chunk[0]!, new TextEncoder().encode(JSON.stringify({ ...json, error })));
             continue;
           }
         }
@@ -117,4 +108,13 @@ async function* patchEndStream(source: UniversalServerResponse["body"]) {
     }
     yield chunk;
   }
+}
+
+/** One length-prefixed frame, as gRPC-Web and Connect streaming carry messages and trailers. */
+function envelope(flags: number, data: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(5 + data.byteLength);
+  frame[0] = flags;
+  new DataView(frame.buffer).setUint32(1, data.byteLength);
+  frame.set(data, 5);
+  return frame;
 }

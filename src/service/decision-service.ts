@@ -14,25 +14,19 @@ const reviewerPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /** Both decisions answer in one shape (seeds/verisoul-unauthenticated.txt); options add detail. */
 function toResponse(tenantId: string, view: DecisionView, options: DecisionOptions | undefined) {
-  const r = view.risk;
+  const risk = riskToProto(view.risk);
+  // The flat fields repeat the assessment's headline scores, as the seed's response shape has them.
+  const { label, accountScore, bot, multipleAccounts, riskSignals, syntheticIdentity, accountsLinked, lists, configurationVersion } = risk;
   return create(SessionDecisionSchema, {
     projectId: tenantId,
     sessionId: view.session.id,
     requestId: view.requestId,
     accountId: view.accountId ?? "",
     decision: decisionToProto(view.decision).decision,
-    label: riskToProto(r).label,
-    accountScore: r.accountScore,
-    bot: r.bot,
-    multipleAccounts: r.multipleAccounts,
-    riskSignals: r.riskSignals,
-    syntheticIdentity: r.syntheticIdentity,
-    accountsLinked: r.accountsLinked,
-    lists: r.lists,
-    risk: riskToProto(r),
+    ...{ label, accountScore, bot, multipleAccounts, riskSignals, syntheticIdentity, accountsLinked, lists, configurationVersion },
+    risk,
     ...(options?.includeSessionDetail ? { session: sessionToProto(view.session) } : {}),
-    linkedAccounts: options?.includeLinkedAccounts ? r.linkedAccounts : [],
-    configurationVersion: BigInt(r.configurationVersion),
+    linkedAccounts: options?.includeLinkedAccounts ? view.risk.linkedAccounts : [],
   });
 }
 
