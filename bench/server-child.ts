@@ -5,6 +5,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { issueApiKey, scopes } from "../src/domain/api-key.js";
 import { createLogger } from "../src/logger.js";
 import { createApp } from "../src/server/app.js";
+import { createH2cServer } from "../src/server/h2c-port.js";
 import { createOnePortServer } from "../src/server/one-port.js";
 import { createMemoryStore } from "../src/store/memory-store.js";
 import { EventService, WatchEventsResponseSchema } from "../gen/sessionflow/v1/event_service_pb.js";
@@ -28,7 +29,8 @@ async function startReal() {
   await store.apiKeys.insert(key);
   const app = createApp({ store, logger: createLogger("silent"), heartbeatMs: 60_000, sweepIntervalMs: 0, maxStreamsPerTenant: 100_000, maxQueuedEvents: 10_000 });
   const address = await app.server.listen(0, "127.0.0.1");
-  return { port: address.port, key: secret, streams: () => app.openStreams() };
+  const h2c = await app.h2c.listen(0, "127.0.0.1");
+  return { port: address.port, h2cPort: h2c.port, key: secret, streams: () => app.openStreams() };
 }
 
 async function startNoop() {
@@ -73,9 +75,10 @@ async function startNoop() {
       },
     });
   };
-  const server = createOnePortServer(connectNodeAdapter({ routes }));
-  const address = await server.listen(0, "127.0.0.1");
-  return { port: address.port, key: "noop", streams: () => open };
+  const handler = connectNodeAdapter({ routes });
+  const address = await createOnePortServer(handler).listen(0, "127.0.0.1");
+  const h2c = await createH2cServer(handler).listen(0, "127.0.0.1");
+  return { port: address.port, h2cPort: h2c.port, key: "noop", streams: () => open };
 }
 
 const target = mode === "noop" ? await startNoop() : await startReal();
@@ -91,4 +94,4 @@ process.on("message", (msg: { cmd: string }) => {
     process.exit(0);
   }
 });
-process.send!({ cmd: "ready", port: target.port, key: target.key });
+process.send!({ cmd: "ready", port: target.port, h2cPort: target.h2cPort, key: target.key });

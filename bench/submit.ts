@@ -12,10 +12,10 @@ import { fmt, percentile, startTarget } from "./target.js";
 const concurrency = Number(process.argv[2] ?? 32);
 const seconds = Number(process.argv[3] ?? 5);
 
-async function run(mode: "real" | "noop") {
+async function run(mode: "real" | "noop", port: "shared" | "h2c" = "shared") {
   const target = await startTarget(mode);
   const transport = createGrpcTransport({
-    baseUrl: target.baseUrl,
+    baseUrl: port === "h2c" ? target.h2cBaseUrl : target.baseUrl,
     interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${target.key}`), next(req))],
   });
   const client = createClient(SubmissionService, transport);
@@ -45,8 +45,13 @@ async function run(mode: "real" | "noop") {
 console.log(`Submit: ${concurrency} concurrent callers for ${seconds}s each, gRPC over h2c, journeys of 5 calls`);
 const noop = await run("noop");
 const real = await run("real");
-console.log("server       calls/s    p50        p99        calls");
-for (const [name, r] of [["no-op", noop], ["sessionflow", real]] as const) {
-  console.log(`${name.padEnd(12)} ${r.rps.toFixed(0).padEnd(10)} ${fmt(r.p50).padEnd(10)} ${fmt(r.p99).padEnd(10)} ${r.calls}`);
+const noopH2c = await run("noop", "h2c");
+const realH2c = await run("real", "h2c");
+console.log("server                      calls/s    p50        p99        calls");
+const rows = [["no-op, shared port", noop], ["sessionflow, shared port", real], ["no-op, h2c port", noopH2c], ["sessionflow, h2c port", realH2c]] as const;
+for (const [name, r] of rows) {
+  console.log(`${name.padEnd(27)} ${r.rps.toFixed(0).padEnd(10)} ${fmt(r.p50).padEnd(10)} ${fmt(r.p99).padEnd(10)} ${r.calls}`);
 }
-console.log(`ratio        throughput x${(real.rps / noop.rps).toFixed(2)}  p50 x${(real.p50 / noop.p50).toFixed(2)}  p99 x${(real.p99 / noop.p99).toFixed(2)}`);
+const ratio = (r: typeof real, base: typeof real) => `throughput x${(r.rps / base.rps).toFixed(2)}  p50 x${(r.p50 / base.p50).toFixed(2)}  p99 x${(r.p99 / base.p99).toFixed(2)}`;
+console.log(`ratio, shared port          ${ratio(real, noop)}`);
+console.log(`ratio, h2c port             ${ratio(realH2c, noopH2c)}`);

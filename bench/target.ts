@@ -6,6 +6,8 @@ export interface Target {
   port: number;
   key: string;
   baseUrl: string;
+  /** The HTTP/2-only port. */
+  h2cBaseUrl: string;
   ask<T>(cmd: string): Promise<T>;
   stop(): Promise<void>;
 }
@@ -15,14 +17,15 @@ export async function startTarget(mode: "real" | "noop"): Promise<Target> {
     execArgv: ["--import", "tsx", "--expose-gc", "--max-old-space-size=4096"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  const ready = await new Promise<{ port: number; key: string }>((resolve, reject) => {
-    child.once("message", (m) => resolve(m as { port: number; key: string }));
+  const ready = await new Promise<{ port: number; h2cPort: number; key: string }>((resolve, reject) => {
+    child.once("message", (m) => resolve(m as { port: number; h2cPort: number; key: string }));
     child.once("exit", (code) => reject(new Error(`target exited with ${code}`)));
   });
   return {
     port: ready.port,
     key: ready.key,
     baseUrl: `http://127.0.0.1:${ready.port}`,
+    h2cBaseUrl: `http://127.0.0.1:${ready.h2cPort}`,
     ask<T>(cmd: string) {
       return new Promise<T>((resolve) => {
         const onMessage = (m: { cmd: string }) => {

@@ -11,6 +11,8 @@ export interface ConfiguredKey {
 
 export interface Config {
   port: number;
+  /** A second, HTTP/2-only port for high-volume gRPC; unset means none. */
+  h2cPort?: number;
   host: string;
   logLevel: string;
   apiKeys: ConfiguredKey[];
@@ -156,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   const config: Config = {
     port: int("PORT", 8080, 0, 65_535),
+    ...(env["SESSIONFLOW_H2C_PORT"] ? { h2cPort: int("SESSIONFLOW_H2C_PORT", 0, 0, 65_535) } : {}),
     host: env["HOST"] || "0.0.0.0",
     logLevel,
     apiKeys: Array.isArray(apiKeys) ? apiKeys : [],

@@ -50,6 +50,10 @@ async function main(): Promise<void> {
     clientTokenTtlSeconds: config.clientTokenTtlSeconds,
   });
   const address = await app.server.listen(config.port, config.host);
+  if (config.h2cPort !== undefined) {
+    const h2c = await app.h2c.listen(config.h2cPort, config.host);
+    logger.info({ port: h2c.port }, "HTTP/2-only port listening");
+  }
   logger.info({ port: address.port, host: address.address, store: config.mongo ? "mongodb" : "memory" }, "sessionflow listening");
 
   let stopping = false;

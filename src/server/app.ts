@@ -42,6 +42,7 @@ import { createHealthService, createHealthState, ServingStatus, type HealthState
 import { createAuthInterceptor } from "./interceptors/auth.js";
 import { createErrorInterceptor } from "./interceptors/errors.js";
 import { createLoggingInterceptor } from "./interceptors/logging.js";
+import { createH2cServer } from "./h2c-port.js";
 import { createNodeAdapter } from "./node-adapter.js";
 import { createOnePortServer, type OnePortServer } from "./one-port.js";
 import { createProbes } from "./probes.js";
@@ -78,7 +79,10 @@ export interface AppOptions {
 }
 
 export interface App {
+  /** The main port: HTTP/1.1 and cleartext HTTP/2, every protocol. */
   server: OnePortServer;
+  /** An optional second port for cleartext HTTP/2 only, without the main port's routing relay. */
+  h2c: OnePortServer;
   health: HealthState;
   /** Runs one sweep of expired sessions now; returns how many it closed. */
   sweep(): Promise<number>;
@@ -183,9 +187,9 @@ export function createApp(opts: AppOptions): App {
     ],
     fallback: createProbes({ health, store: opts.store }),
   });
-  const server = createOnePortServer(
-    withCors(handler, { origins: opts.corsOrigins ?? "*", exposeHeaders: [dispositionHeader] }),
-  );
+  const withBrowsers = withCors(handler, { origins: opts.corsOrigins ?? "*", exposeHeaders: [dispositionHeader] });
+  const server = createOnePortServer(withBrowsers);
+  const h2c = createH2cServer(withBrowsers);
 
   const sweep = () => sessions.sweepExpired(500);
   const sweepMs = opts.sweepIntervalMs ?? 5_000;
@@ -201,13 +205,14 @@ export function createApp(opts: AppOptions): App {
 
   return {
     server,
+    h2c,
     health,
     sweep,
     openStreams: () => hub.count(),
     async shutdown(graceMs) {
       clearInterval(sweeper);
       for (const name of health.all().keys()) health.set(name, ServingStatus.NOT_SERVING);
-      const closing = server.close(graceMs);
+      const closing = Promise.all([server.close(graceMs), h2c.close(graceMs)]);
       // Streams end now so their clients resume elsewhere; unary calls get the grace period.
       shutdown.abort();
       await closing;

@@ -101,6 +101,14 @@ describe("one port, every protocol", () => {
     expect(res.headers.get("sessionflow-disposition")).toBe("created");
   });
 
+  it("serves the same API on the optional HTTP/2-only port, and closes it on shutdown", async () => {
+    const { port } = await server.app.h2c.listen(0, "127.0.0.1");
+    const c = clientsFor("grpc-h2", `http://127.0.0.1:${port}`, server.keys.acme);
+    const created = await c.submissions.submit({ workflow: "bank-signup" });
+    expect((await c.sessions.getSession({ sessionId: created.session!.id })).session!.id).toBe(created.session!.id);
+    await expect(clientsFor("grpc-h2", `http://127.0.0.1:${port}`).sessions.listSessions({})).rejects.toMatchObject({ code: 16 });
+  });
+
   it("routes raw HTTP/2 prior-knowledge connections and HTTP/1.1 on the same port", async () => {
     const session = http2.connect(server.baseUrl);
     const status = await new Promise<number>((resolve, reject) => {
