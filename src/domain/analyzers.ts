@@ -1,4 +1,5 @@
 import type { Analysis } from "./session.js";
+import { automationScore, emailDomain } from "./signals.js";
 import type { AnalysisResult } from "./lifecycle.js";
 import type { Identity, DeviceSignals } from "./session.js";
 
@@ -34,7 +35,7 @@ export const deviceAutomationAnalyzer: Analyzer = {
     const flags = device?.automationFlags ?? [];
     if (flags.length === 0) return { risk: 0, reasonCodes: [] };
     return {
-      risk: Math.min(1, 0.7 + 0.1 * flags.length),
+      risk: automationScore(flags),
       reasonCodes: flags.map((f) => `AUTOMATION_FLAG_${f.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}`),
       warning: { kind: "AUTOMATION_SUSPECTED", impact: 90, contentKey: "warning.automation.v1" },
     };
@@ -51,7 +52,7 @@ export function createDisposableEmailAnalyzer(domains: ReadonlySet<string> = def
   return {
     name: "disposable-email",
     analyze({ identity }) {
-      const domain = identity.email?.split("@")[1]?.toLowerCase();
+      const domain = emailDomain(identity.email);
       if (!domain || !domains.has(domain)) return { risk: 0, reasonCodes: [] };
       return {
         risk: 0.6,

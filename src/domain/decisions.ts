@@ -39,13 +39,14 @@ export function createDecisionUseCases({ sessions, store, clock }: { sessions: S
   /** An authenticated session's place in the identity graph; approval makes it corroborating. */
   async function link(session: Session) {
     if (!session.accountId) return;
+    const elements = elementsOf(session.identity, lastDevice(session));
     await store.identity.upsert({
       tenantId: session.tenantId,
       sessionId: session.id,
       accountId: session.accountId,
-      keys: lookupKeys(elementsOf(session.identity, lastDevice(session))),
-      ...(elementsOf(session.identity).name ? { name: elementsOf(session.identity).name! } : {}),
-      ...(elementsOf(session.identity).address ? { address: elementsOf(session.identity).address! } : {}),
+      keys: lookupKeys(elements),
+      ...(elements.name ? { name: elements.name } : {}),
+      ...(elements.address ? { address: elements.address } : {}),
       approved: session.decision.decision === "APPROVE",
       time: session.createTime,
     });

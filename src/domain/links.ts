@@ -1,13 +1,12 @@
 import QRCode from "qrcode";
 import type { Clock } from "./clock.js";
-import { findAuditByRequest } from "./audit.js";
 import { DomainError, invalid } from "./errors.js";
 import type { IdGenerator } from "./ids.js";
-import { emit } from "./lifecycle.js";
+import { emit, needsAbandoning } from "./lifecycle.js";
 import type { Policies } from "./policy.js";
 import { isClosed, type Session } from "./session.js";
-import { derivedRequestId, fingerprintOf, type RequestContext, type SessionUseCases } from "./sessions.js";
-import { createSession, replayOrRefuse, sealChange } from "./stitching.js";
+import { derivedRequestId, findEarlierRequest, fingerprintOf, type RequestContext, type SessionUseCases } from "./sessions.js";
+import { createSession, sealChange } from "./stitching.js";
 import type { TokenService } from "./tokens.js";
 import { DuplicateKeyError, type Store } from "../store/store.js";
 
@@ -55,14 +54,8 @@ export function createLinkUseCases(deps: LinkDeps): LinkUseCases {
   });
 
   /** A retried request: the session it made, and its link, which is reproducible. */
-  async function replayed(ctx: RequestContext, fingerprint: string) {
-    if (!ctx.clientRequestId) return undefined;
-    const owner = await store.sessions.findByRequestId(ctx.tenantId, ctx.requestId);
-    const record = owner && findAuditByRequest(owner, ctx.requestId);
-    if (!owner || !record) return undefined;
-    replayOrRefuse(record, { fingerprint, procedure: ctx.procedure });
-    return { owner, record };
-  }
+  const replayed = (ctx: RequestContext, fingerprint: string) =>
+    ctx.clientRequestId ? findEarlierRequest(store, ctx.tenantId, ctx.requestId, { fingerprint, procedure: ctx.procedure }) : undefined;
 
   return {
     async create(ctx, input) {
@@ -101,10 +94,13 @@ export function createLinkUseCases(deps: LinkDeps): LinkUseCases {
     async exchange(linkToken) {
       const found = await store.sessions.findByLinkTokenHash(tokens.linkTokenHash(linkToken));
       if (!found) throw new DomainError("LINK_INVALID", "the link is unknown or was replaced by a newer one");
-      // Reading through get() fails a session that expired unnoticed, so its watchers hear of it.
-      const { session } = await sessions.get(found.tenantId, found.id);
       const now = clock.now();
-      if (now.getTime() >= session.expireTime.getTime()) throw new DomainError("LINK_EXPIRED", "the link's session has expired");
+      if (now.getTime() >= found.expireTime.getTime()) {
+        // Reading through get() fails a session that expired unnoticed, so its watchers hear of it.
+        if (needsAbandoning(found, now)) await sessions.get(found.tenantId, found.id);
+        throw new DomainError("LINK_EXPIRED", "the link's session has expired");
+      }
+      const session = found;
       if (session.parentSessionId) await announceTransfer(session);
       const clientTokenExpireTime = new Date(Math.min(now.getTime() + deps.clientTokenTtlMs, session.expireTime.getTime()));
       return {

@@ -1,4 +1,5 @@
 import { elementsOf, type IdentityLink } from "./identity-graph.js";
+import { automationScore, emailDomain } from "./signals.js";
 import type { DeviceSignals, Identity } from "./session.js";
 import type { TenantLists, ThresholdValues } from "./thresholds.js";
 
@@ -72,8 +73,8 @@ export function assessRisk(input: RiskInput): RiskAssessment {
   let bot = 0;
   const flags = input.device?.automationFlags ?? [];
   if (flags.length > 0) {
-    bot = Math.max(bot, 0.7 + 0.1 * flags.length);
-    add("bot", "BOT_AUTOMATION_FLAG", round(0.7 + 0.1 * flags.length));
+    bot = Math.max(bot, automationScore(flags));
+    add("bot", "BOT_AUTOMATION_FLAG", round(automationScore(flags)));
   }
   if (/headless|phantomjs|puppeteer|playwright/i.test(input.device?.userAgent ?? "")) {
     bot = Math.max(bot, 0.8);
@@ -90,7 +91,7 @@ export function assessRisk(input: RiskInput): RiskAssessment {
     signals += weight;
     add("risk_signals", code, weight);
   };
-  const domain = e.email?.split("@")[1];
+  const domain = emailDomain(e.email);
   if (e.email && !emailSyntax.test(e.email)) signal("EMAIL_SYNTAX_INVALID", 0.4);
   if (domain && input.disposableDomains.has(domain)) signal("EMAIL_DOMAIN_DISPOSABLE", 0.3);
   if (input.identity.phone) {

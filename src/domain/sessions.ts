@@ -110,6 +110,23 @@ const expiryRequest = (): AuditedRequest => ({
   provided: {},
 });
 
+/**
+ * The session and audit record of an earlier call with this request id, if the tenant has one;
+ * throws IDEMPOTENCY_KEY_REUSED when that call was a different request.
+ */
+export async function findEarlierRequest(
+  store: Store,
+  tenantId: string,
+  requestId: string,
+  request: Pick<AuditedRequest, "fingerprint" | "procedure">,
+): Promise<{ owner: Session; record: AuditRecord } | undefined> {
+  const owner = await store.sessions.findByRequestId(tenantId, requestId);
+  const record = owner && findAuditByRequest(owner, requestId);
+  if (!owner || !record) return undefined;
+  replayOrRefuse(record, request);
+  return { owner, record };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createSessionUseCases({ store, clock, ids, policies, analysis, thresholds, disposableDomains }: SessionDeps): SessionUseCases {
@@ -180,11 +197,8 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
 
   /** A request id already used elsewhere in the tenant: replay that call, or refuse a different one. */
   async function replayFromStore(tenantId: string, requestId: string, request: Pick<AuditedRequest, "fingerprint" | "procedure">) {
-    const owner = await repo.findByRequestId(tenantId, requestId);
-    const record = owner && findAuditByRequest(owner, requestId);
-    if (!owner || !record) return undefined;
-    replayOrRefuse(record, request);
-    return replayed(owner, record);
+    const earlier = await findEarlierRequest(store, tenantId, requestId, request);
+    return earlier && replayed(earlier.owner, earlier.record);
   }
 
   /**
