@@ -11,7 +11,8 @@ const acknowledgeProcedure = `/${AcknowledgementService.typeName}/${Acknowledgem
 export function createAcknowledgementService(sessions: SessionUseCases, viewer: Viewer): ServiceImpl<typeof AcknowledgementService> {
   return {
     async acknowledge(req, ctx) {
-      principalFor(ctx, req.sessionId); // a client token sees other sessions as unknown, before anything else
+      // Scope first: a client token sees other sessions as unknown, before any validation.
+      const rc = requestContext(ctx, acknowledgeProcedure, req.requestId, req.sessionId);
       const v = createValidator();
       v.uuid(req.sessionId, "session_id", true);
       v.uuid(req.requestId, "request_id");
@@ -20,7 +21,7 @@ export function createAcknowledgementService(sessions: SessionUseCases, viewer: 
       v.check(answer !== undefined, "acknowledgement", "must be PROCEED or CANCEL");
       v.throwIfInvalid();
       const result = await sessions.acknowledge(
-        requestContext(ctx, acknowledgeProcedure, req.requestId, req.sessionId),
+        rc,
         req.sessionId.toLowerCase(),
         req.screenId,
         answer!,

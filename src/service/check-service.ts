@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { DecisionUseCases } from "../domain/decisions.js";
 import { CheckService } from "../../gen/sessionflow/v1/check_service_pb.js";
-import { principalFor, requestContext } from "./context.js";
+import { requestContext } from "./context.js";
 import type { Viewer } from "./client-view.js";
 import { checkTypeFromProto, sessionToProto } from "./mapping.js";
 import { createValidator } from "./validation.js";
@@ -11,7 +11,8 @@ const reportProcedure = `/${CheckService.typeName}/${CheckService.method.reportC
 export function createCheckService(decisions: DecisionUseCases, viewer: Viewer): ServiceImpl<typeof CheckService> {
   return {
     async reportCheckResult(req, ctx) {
-      principalFor(ctx, req.sessionId); // a client token sees other sessions as unknown, before anything else
+      // Scope first: a client token sees other sessions as unknown, before any validation.
+      const rc = requestContext(ctx, reportProcedure, req.requestId, req.sessionId);
       const v = createValidator();
       v.uuid(req.sessionId, "session_id", true);
       v.uuid(req.requestId, "request_id");
@@ -21,7 +22,7 @@ export function createCheckService(decisions: DecisionUseCases, viewer: Viewer):
       v.check(/^[A-Za-z0-9._-]{0,64}$/.test(req.vendor), "vendor", "must be at most 64 letters, digits and ._-");
       v.throwIfInvalid();
       const result = await decisions.reportCheck(
-        requestContext(ctx, reportProcedure, req.requestId, req.sessionId),
+        rc,
         req.sessionId.toLowerCase(),
         type!,
         req.score,

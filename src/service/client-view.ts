@@ -1,9 +1,7 @@
 import type { Session } from "../../gen/sessionflow/v1/session_pb.js";
 import type { LifecycleEvent } from "../../gen/sessionflow/v1/event_pb.js";
 import type { TenantConfig } from "../domain/thresholds.js";
-import { principalOf } from "./context.js";
-
-type Ctx = Parameters<typeof principalOf>[0];
+import { principalOf, type WithValues } from "./context.js";
 
 /** How a caller sees sessions and events: in full, or in the reduced view front ends get. */
 export interface View {
@@ -46,7 +44,7 @@ const reduced: View = {
   },
 };
 
-export type Viewer = (ctx: Ctx) => Promise<View>;
+export type Viewer = (ctx: WithValues) => Promise<View>;
 
 export function createViewer(configFor: (tenantId: string) => Promise<TenantConfig>): Viewer {
   return async (ctx) => {

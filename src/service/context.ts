@@ -1,4 +1,4 @@
-import { createContextKey } from "@connectrpc/connect";
+import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Principal } from "../domain/api-key.js";
@@ -7,10 +7,13 @@ import { reasonError } from "./connect-errors.js";
 /** Set by the auth interceptor; handlers read the caller's tenant from here and nowhere else. */
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "principal" });
 
+/** What these helpers need of a handler's context. */
+export type WithValues = Pick<HandlerContext, "values">;
+
 /** Set by the logging interceptor: the per-request child logger. */
 export const loggerKey = createContextKey<Logger | undefined>(undefined, { description: "logger" });
 
-export function principalOf(ctx: { values: { get<T>(key: { id: symbol; defaultValue: T }): T } }): Principal {
+export function principalOf(ctx: WithValues): Principal {
   const principal = ctx.values.get(principalKey);
   // The auth interceptor runs before every handler that needs this; reaching here without one is a wiring bug.
   if (!principal) throw reasonError("UNAUTHENTICATED", "missing credentials");
@@ -19,7 +22,7 @@ export function principalOf(ctx: { values: { get<T>(key: { id: symbol; defaultVa
 
 /** Who is making a mutating call and with which request id; the caller's id, or a fresh one. */
 export function requestContext(
-  ctx: { values: { get<T>(key: { id: symbol; defaultValue: T }): T } },
+  ctx: WithValues,
   procedure: string,
   requestId: string,
   sessionId?: string,
@@ -39,7 +42,7 @@ export function requestContext(
  * The caller, for an RPC about one session. A front end's client token names the one session
  * it may touch; any other id is answered as unknown, exactly like another tenant's.
  */
-export function principalFor(ctx: { values: { get<T>(key: { id: symbol; defaultValue: T }): T } }, sessionId: string): Principal {
+export function principalFor(ctx: WithValues, sessionId: string): Principal {
   const principal = principalOf(ctx);
   if (principal.sessionId !== undefined && principal.sessionId !== sessionId.toLowerCase()) {
     throw reasonError("SESSION_NOT_FOUND", "no such session");

@@ -6,7 +6,7 @@ import { Decision } from "../../gen/sessionflow/v1/risk_pb.js";
 import { DecisionService, SessionDecisionSchema, type DecisionOptions } from "../../gen/sessionflow/v1/decision_service_pb.js";
 import { principalOf, requestContext } from "./context.js";
 import { decisionToProto, riskToProto, sessionToProto } from "./mapping.js";
-import { createValidator } from "./validation.js";
+import { createValidator, requireSessionId } from "./validation.js";
 
 const procedure = (method: string) => `/${DecisionService.typeName}/${method}`;
 const accountPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -23,7 +23,15 @@ function toResponse(tenantId: string, view: DecisionView, options: DecisionOptio
     requestId: view.requestId,
     accountId: view.accountId ?? "",
     decision: decisionToProto(view.decision).decision,
-    ...{ label, accountScore, bot, multipleAccounts, riskSignals, syntheticIdentity, accountsLinked, lists, configurationVersion },
+    label,
+    accountScore,
+    bot,
+    multipleAccounts,
+    riskSignals,
+    syntheticIdentity,
+    accountsLinked,
+    lists,
+    configurationVersion,
     risk,
     ...(options?.includeSessionDetail ? { session: sessionToProto(view.session) } : {}),
     linkedAccounts: options?.includeLinkedAccounts ? view.risk.linkedAccounts : [],
@@ -45,9 +53,7 @@ export function createDecisionService(decisions: DecisionUseCases): ServiceImpl<
 
     async getUnauthenticatedDecision(req, ctx) {
       const { tenantId } = principalOf(ctx);
-      const v = createValidator();
-      v.uuid(req.sessionId, "session_id", true);
-      v.throwIfInvalid();
+      requireSessionId(req.sessionId);
       const view = await decisions.unauthenticated(tenantId, req.sessionId.toLowerCase(), randomUUID());
       return { decision: toResponse(tenantId, view, req.options) };
     },

@@ -247,8 +247,6 @@ export function configToProto(c: thresholds.TenantConfig): ThresholdsConfig {
   });
 }
 
-const ts = (date: Date | undefined) => (date ? { ...timestampFromDate(date) } : undefined);
-
 export function analysisToProto(a: domain.Analysis): Analysis {
   return create(AnalysisSchema, {
     id: a.id,
@@ -275,8 +273,8 @@ export function screenToProto(w: domain.WarningScreen): WarningScreen {
     analysisId: w.analysisId,
     status: WarningScreenStatus[w.status],
     acknowledgement: w.acknowledgement ? Acknowledgement[w.acknowledgement] : Acknowledgement.UNSPECIFIED,
-    ...(w.presentTime ? { presentTime: ts(w.presentTime) } : {}),
-    ...(w.acknowledgeTime ? { acknowledgeTime: ts(w.acknowledgeTime) } : {}),
+    ...(w.presentTime ? { presentTime: timestampFromDate(w.presentTime) } : {}),
+    ...(w.acknowledgeTime ? { acknowledgeTime: timestampFromDate(w.acknowledgeTime) } : {}),
   });
 }
 

@@ -23,7 +23,8 @@ export function createOutcomeService(sessions: SessionUseCases, viewer: Viewer):
     },
 
     async reportFailure(req, ctx) {
-      principalFor(ctx, req.sessionId); // a client token sees other sessions as unknown, before anything else
+      // Scope first: a client token sees other sessions as unknown, before any validation.
+      const rc = requestContext(ctx, reportProcedure, req.requestId, req.sessionId);
       const v = createValidator();
       v.uuid(req.sessionId, "session_id", true);
       v.uuid(req.requestId, "request_id");
@@ -32,7 +33,7 @@ export function createOutcomeService(sessions: SessionUseCases, viewer: Viewer):
       v.check(/^[A-Za-z0-9_.:-]{0,64}$/.test(req.failureCode), "failure_code", "must be at most 64 letters, digits and _.:-");
       v.throwIfInvalid();
       const result = await sessions.reportFailure(
-        requestContext(ctx, reportProcedure, req.requestId, req.sessionId),
+        rc,
         req.sessionId.toLowerCase(),
         failureReasonFromProto.get(req.reason)!,
         req.failureCode,

@@ -48,12 +48,12 @@ export function createSessionService(sessions: SessionUseCases, links: LinkUseCa
     },
 
     async transferSession(req, ctx) {
-      principalFor(ctx, req.sessionId); // a client token sees other sessions as unknown, before anything else
+      // Scope first: a client token sees other sessions as unknown, before any validation.
+      const rc = requestContext(ctx, procedure("TransferSession"), req.requestId, req.sessionId);
       const v = createValidator();
       v.uuid(req.sessionId, "session_id", true);
       v.uuid(req.requestId, "request_id");
       v.throwIfInvalid();
-      const rc = requestContext(ctx, procedure("TransferSession"), req.requestId, req.sessionId);
       const t = await links.transfer(rc, req.sessionId.toLowerCase());
       return { child: (await viewer(ctx)).session(sessionToProto(t.child)), url: t.url, qrCodeSvg: t.qrCodeSvg };
     },
