@@ -2,8 +2,8 @@ import type { ApiKey } from "../domain/api-key.js";
 import type { IdentityLink } from "../domain/identity-graph.js";
 import type { TenantConfig } from "../domain/thresholds.js";
 import { billableEventOf, countUsage } from "../domain/billing.js";
-import type { Session } from "../domain/session.js";
-import { DuplicateKeyError, type FeedEvent, type SessionQuery, type Store } from "./store.js";
+import { isClosed, type Session } from "../domain/session.js";
+import { DuplicateKeyError, type BillableEventQuery, type FeedEvent, type SessionQuery, type Store } from "./store.js";
 
 /**
  * The embedded default store: everything in process memory, lost on restart.
@@ -11,10 +11,11 @@ import { DuplicateKeyError, type FeedEvent, type SessionQuery, type Store } from
  * are copied in and out so no caller can change stored state behind the store's back.
  */
 export function createMemoryStore(): Store {
-  const sessions = new Map<string, Session>(); // key: tenant|id
+  // Sessions by tenant, then id: a tenant's reads never look at another tenant's sessions.
+  const tenants = new Map<string, Map<string, Session>>();
   const byRequestId = new Map<string, string>(); // tenant|requestId -> id
   const byReplaces = new Map<string, string>(); // tenant|replaced id -> id
-  const byLinkHash = new Map<string, string>(); // link token hash -> tenant|id
+  const byLinkHash = new Map<string, { tenantId: string; id: string }>(); // link token hash -> session
   const apiKeys = new Map<string, ApiKey>(); // hash -> key
   const feeds = new Map<string, FeedEvent[]>(); // tenant -> its events in order
   const listeners = new Set<(events: readonly FeedEvent[]) => void>();
@@ -25,8 +26,15 @@ export function createMemoryStore(): Store {
 
   const k = (tenantId: string, id: string) => `${tenantId}|${id}`;
   const copy = <T>(value: T): T => structuredClone(value);
+  const tenantSessions = (tenantId: string) => tenants.get(tenantId) ?? new Map<string, Session>();
+  const stored = (tenantId: string, id: string) => tenants.get(tenantId)?.get(id);
+  const put = (session: Session) => {
+    let own = tenants.get(session.tenantId);
+    if (!own) tenants.set(session.tenantId, (own = new Map()));
+    own.set(session.id, copy(session));
+  };
   const read = (tenantId: string, id: string) => {
-    const found = sessions.get(k(tenantId, id));
+    const found = stored(tenantId, id);
     return found && copy(found);
   };
 
@@ -56,7 +64,7 @@ export function createMemoryStore(): Store {
 
   function index(session: Session, previous?: Session) {
     if (previous?.linkTokenHash && previous.linkTokenHash !== session.linkTokenHash) byLinkHash.delete(previous.linkTokenHash);
-    if (session.linkTokenHash) byLinkHash.set(session.linkTokenHash, k(session.tenantId, session.id));
+    if (session.linkTokenHash) byLinkHash.set(session.linkTokenHash, { tenantId: session.tenantId, id: session.id });
     for (const record of session.audit) byRequestId.set(k(session.tenantId, record.requestId), session.id);
     if (session.replaces) byReplaces.set(k(session.tenantId, session.replaces), session.id);
   }
@@ -72,27 +80,30 @@ export function createMemoryStore(): Store {
     );
   }
 
-  function tenantSessions(tenantId: string): Session[] {
-    return [...sessions.values()].filter((s) => s.tenantId === tenantId);
+  /** The tenant's billable sessions created in the query's window, for events and usage alike. */
+  function billableIn(tenantId: string, q: Omit<BillableEventQuery, "limit" | "afterId">): Session[] {
+    return [...tenantSessions(tenantId).values()].filter(
+      (s) => s.billable && s.createTime >= q.start && s.createTime < q.end && (q.workflow === undefined || s.workflow === q.workflow),
+    );
   }
 
   return {
     sessions: {
       async insert(session) {
-        if (sessions.has(k(session.tenantId, session.id))) throw new DuplicateKeyError("id");
+        if (stored(session.tenantId, session.id)) throw new DuplicateKeyError("id");
         if (session.replaces && byReplaces.has(k(session.tenantId, session.replaces))) {
           throw new DuplicateKeyError("replaces");
         }
         checkRequestIds(session);
-        sessions.set(k(session.tenantId, session.id), copy(session));
+        put(session);
         index(session);
         publish(session, 0);
       },
       async update(session, previous) {
-        const current = sessions.get(k(session.tenantId, session.id));
+        const current = stored(session.tenantId, session.id);
         if (!current || current.version !== previous.version) return false;
         checkRequestIds(session);
-        sessions.set(k(session.tenantId, session.id), copy(session));
+        put(session);
         index(session, current);
         publish(session, current.events.length);
         return true;
@@ -108,50 +119,34 @@ export function createMemoryStore(): Store {
         return id === undefined ? undefined : read(tenantId, id);
       },
       async findByLinkTokenHash(hash) {
-        const key = byLinkHash.get(hash);
-        const found = key === undefined ? undefined : sessions.get(key);
-        return found && copy(found);
+        const owner = byLinkHash.get(hash);
+        return owner && read(owner.tenantId, owner.id);
       },
       async findReplacement(tenantId, replacedId) {
         const id = byReplaces.get(k(tenantId, replacedId));
         return id === undefined ? undefined : read(tenantId, id);
       },
       async list(tenantId, query) {
-        return tenantSessions(tenantId)
+        return [...tenantSessions(tenantId).values()]
           .filter((s) => matches(s, query))
           .sort((a, b) => (a.id < b.id ? 1 : -1))
           .slice(0, query.limit)
           .map(copy);
       },
       async listBillableEvents(tenantId, q) {
-        return tenantSessions(tenantId)
-          .filter(
-            (s) =>
-              s.billable &&
-              s.createTime >= q.start &&
-              s.createTime < q.end &&
-              (q.workflow === undefined || s.workflow === q.workflow) &&
-              (q.afterId === undefined || s.id > q.afterId),
-          )
+        return billableIn(tenantId, q)
+          .filter((s) => q.afterId === undefined || s.id > q.afterId)
           .sort((a, b) => (a.id < b.id ? -1 : 1))
           .slice(0, q.limit)
           .map(billableEventOf);
       },
       async countUsage(tenantId, q) {
-        const events = tenantSessions(tenantId)
-          .filter(
-            (s) =>
-              s.billable &&
-              s.createTime >= q.start &&
-              s.createTime < q.end &&
-              (q.workflow === undefined || s.workflow === q.workflow),
-          )
-          .map(billableEventOf);
-        return countUsage(events, q.period);
+        return countUsage(billableIn(tenantId, q).map(billableEventOf), q.period);
       },
       async findExpiredOpen(now, limit) {
-        return [...sessions.values()]
-          .filter((s) => s.state !== "RESOLVED" && s.state !== "FAILED" && s.expireTime <= now)
+        return [...tenants.values()]
+          .flatMap((own) => [...own.values()])
+          .filter((s) => !isClosed(s) && s.expireTime <= now)
           .slice(0, limit)
           .map(copy);
       },

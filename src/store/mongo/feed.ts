@@ -72,11 +72,17 @@ export function createMongoFeed(opts: MongoFeedOptions): MongoFeed {
     }
   }
 
-  function eventsOf(doc: SessionDoc, cursor: (index: number) => string): FeedEvent[] {
-    return doc.events.slice(doc.publishedFrom).map((event, i) => ({
-      tenantId: doc.tenantId,
-      sessionId: doc._id,
-      workflow: doc.workflow,
+  /** The events a write added (those from `from` on), with their cursors. */
+  function eventsOf(
+    session: Pick<Session, "tenantId" | "workflow" | "events">,
+    sessionId: string,
+    from: number,
+    cursor: (index: number) => string,
+  ): FeedEvent[] {
+    return session.events.slice(from).map((event, i) => ({
+      tenantId: session.tenantId,
+      sessionId,
+      workflow: session.workflow,
       cursor: cursor(i),
       event,
     }));
@@ -84,7 +90,8 @@ export function createMongoFeed(opts: MongoFeedOptions): MongoFeed {
 
   async function onChange(change: ChangeStreamDocument<SessionDoc>) {
     if ((change.operationType !== "insert" && change.operationType !== "replace") || !change.fullDocument) return;
-    const batch = eventsOf(change.fullDocument, (i) => clusterCursor(change.clusterTime!, i));
+    const doc = change.fullDocument;
+    const batch = eventsOf(doc, doc._id, doc.publishedFrom, (i) => clusterCursor(change.clusterTime!, i));
     await materialize(batch);
     notify(batch);
   }
@@ -121,8 +128,7 @@ export function createMongoFeed(opts: MongoFeedOptions): MongoFeed {
       const ms = Date.now();
       counter = ms === lastMs ? counter + 1 : 0;
       lastMs = ms;
-      const doc = { ...session, _id: session.id, publishedFrom } as unknown as SessionDoc;
-      await materialize(eventsOf(doc, (i) => hex(ms, 12) + hex(counter, 4) + hex(i, 8)));
+      await materialize(eventsOf(session, session.id, publishedFrom, (i) => hex(ms, 12) + hex(counter, 4) + hex(i, 8)));
     },
     async read(tenantId, afterCursor, limit) {
       const docs = await events.find(feedAfter(tenantId, afterCursor), { sort: { _id: 1 }, limit }).toArray();
