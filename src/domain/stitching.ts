@@ -8,7 +8,6 @@ import {
   mergeIdentity,
   type AuditRecord,
   type DeviceSignals,
-  type Disposition,
   type Identity,
   type Session,
   type SessionOrigin,

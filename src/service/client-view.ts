@@ -53,6 +53,3 @@ export function createViewer(configFor: (tenantId: string) => Promise<TenantConf
     return (await configFor(principal.tenantId)).clientScores ? full : reduced;
   };
 }
-
-/** For tests and tools that need no reduction. */
-export const fullView: Viewer = async () => full;
