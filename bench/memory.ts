@@ -1,7 +1,7 @@
 import { issueApiKey, scopes } from "../src/domain/api-key.js";
 import { createLogger } from "../src/logger.js";
 import { createApp } from "../src/server/app.js";
-import { createMemoryStore } from "../src/store/memory-store.js";
+import { createMemoryStore } from "../src/store/memory/memory-store.js";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { SubmissionService } from "../gen/sessionflow/v1/submission_service_pb.js";

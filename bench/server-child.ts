@@ -7,7 +7,7 @@ import { createLogger } from "../src/logger.js";
 import { createApp } from "../src/server/app.js";
 import { createH2cServer } from "../src/server/h2c-port.js";
 import { createOnePortServer } from "../src/server/one-port.js";
-import { createMemoryStore } from "../src/store/memory-store.js";
+import { createMemoryStore } from "../src/store/memory/memory-store.js";
 import { EventService, WatchEventsResponseSchema } from "../gen/sessionflow/v1/event_service_pb.js";
 import { LifecycleEventType } from "../gen/sessionflow/v1/event_pb.js";
 import { SubmissionService } from "../gen/sessionflow/v1/submission_service_pb.js";

@@ -44,7 +44,6 @@ export interface MongoConfig {
   maxPoolSize: number;
   eventRetentionSeconds: number;
   sessionRetentionDays: number;
-  feedMode: "auto" | "change-stream" | "poll";
 }
 
 export class ConfigError extends Error {
@@ -135,8 +134,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (wc !== "majority" && !/^[1-9]$/.test(wc)) problems.push("SESSIONFLOW_MONGODB_WRITE_CONCERN must be majority or a number of members 1-9");
     const database = env["SESSIONFLOW_MONGODB_DATABASE"] || "sessionflow";
     if (!/^[A-Za-z0-9_-]{1,63}$/.test(database)) problems.push("SESSIONFLOW_MONGODB_DATABASE must be 1-63 letters, digits, _ or -");
-    const feedMode = env["SESSIONFLOW_MONGODB_FEED"] || "auto";
-    if (!["auto", "change-stream", "poll"].includes(feedMode)) problems.push("SESSIONFLOW_MONGODB_FEED must be auto, change-stream or poll");
+    if (env["SESSIONFLOW_MONGODB_FEED"] !== undefined) {
+      // The polling feed could not keep the ordering contract across replicas, so it is gone.
+      problems.push("SESSIONFLOW_MONGODB_FEED is no longer supported: the event feed always uses change streams, which need a replica set (a single-node one will do; see docker-compose.yml)");
+    }
     mongo = {
       uri,
       database,
@@ -144,7 +145,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxPoolSize: int("SESSIONFLOW_MONGODB_POOL_SIZE", 50, 1, 1000),
       eventRetentionSeconds: int("SESSIONFLOW_EVENT_RETENTION_DAYS", 7, 1, 3650) * 86_400,
       sessionRetentionDays: int("SESSIONFLOW_SESSION_RETENTION_DAYS", 1826, 1, 36_500),
-      feedMode: feedMode as MongoConfig["feedMode"],
     };
   }
 

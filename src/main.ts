@@ -4,9 +4,9 @@ import { createPolicies } from "./domain/policy.js";
 import { createLogger } from "./logger.js";
 import { ensureDevelopmentKey, loadApiKeys } from "./server/api-keys.js";
 import { createApp } from "./server/app.js";
-import { createMemoryStore } from "./store/memory-store.js";
+import { createMemoryStore } from "./store/memory/memory-store.js";
 import { connectMongoStore } from "./store/mongo/connect.js";
-import type { Store } from "./store/store.js";
+import type { Store } from "./domain/store.js";
 
 /** Composition root: config -> logger -> store -> server. */
 async function main(): Promise<void> {

@@ -59,8 +59,9 @@ describe("configuration from the environment", () => {
       maxPoolSize: 50,
       eventRetentionSeconds: 7 * 86_400,
       sessionRetentionDays: 1826,
-      feedMode: "auto",
     });
+    // The polling feed is gone: asking for it is a start-up error that names the replica set.
+    expect(() => loadConfig({ ...secret, MONGODB_URI: "mongodb://db:27017", SESSIONFLOW_MONGODB_FEED: "poll" })).toThrow(/no longer supported[\s\S]*replica set/);
     expect(() => loadConfig({ MONGODB_URI: "postgres://x", SESSIONFLOW_MONGODB_WRITE_CONCERN: "all" })).toThrow(/MONGODB_URI must start[\s\S]*WRITE_CONCERN/);
   });
 });

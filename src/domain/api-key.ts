@@ -42,3 +42,10 @@ export function issueApiKey(tenantId: string, keyScopes: Scope[], now: Date): Is
   const secret = `sf_${id}_${randomBytes(32).toString("base64url")}`;
   return { secret, key: { id, tenantId, scopes: keyScopes, hash: hashApiKey(secret), createTime: now } };
 }
+
+/** Where keys are kept, by the hash of their secret. */
+export interface ApiKeyRepository {
+  findByHash(hash: string): Promise<ApiKey | undefined>;
+  insert(key: ApiKey): Promise<void>;
+  count(): Promise<number>;
+}

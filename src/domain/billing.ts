@@ -18,7 +18,7 @@ export interface UsageRow {
   billableEvents: number;
 }
 
-export function billableEventOf(session: Session): BillableEvent {
+export function billableEventOf(session: Pick<Session, "id" | "workflow" | "market" | "createTime">): BillableEvent {
   return {
     id: session.id,
     sessionId: session.id,

@@ -84,3 +84,9 @@ export function review(session: Session, verdict: "APPROVE" | "DECLINE", reviewe
   };
   return applyDecision(session, record, now);
 }
+
+/** Recomputes the decision from what the session holds now; DECISION is emitted on a change after event `since`. */
+export function redecide(session: Session, now: Date, since: number): Session {
+  const version = session.risk?.configurationVersion ?? session.decision.configurationVersion;
+  return applyDecision(session, decide(session, session.risk, version, now), now, since);
+}

@@ -5,11 +5,13 @@ import { elementsOf, lookupKeys } from "./identity-graph.js";
 import { emit } from "./lifecycle.js";
 import type { RiskAssessment } from "./risk.js";
 import { lastDevice } from "./risk-context.js";
-import type { CheckType, DecisionRecord, Session } from "./session.js";
-import { derivedRequestId, type MutationResult, type RequestContext, type SessionUseCases } from "./sessions.js";
+import { requireRoomFor } from "./limits.js";
+import type { CheckResult, CheckType, DecisionRecord, Session } from "./session.js";
+import type { MutationResult, RequestContext, SessionUseCases } from "./sessions.js";
+import { parentRequest, syncToParent } from "./transfer-sync.js";
 import { configViolations, initialConfig, type TenantConfig, type TenantLists, type ThresholdOverride } from "./thresholds.js";
 import { invalid } from "./errors.js";
-import type { Store } from "../store/store.js";
+import type { Store } from "./store.js";
 
 export interface DecisionView {
   session: Session;
@@ -23,7 +25,8 @@ export interface DecisionUseCases {
   authenticate(ctx: RequestContext, sessionId: string, accountId: string): Promise<DecisionView>;
   /** Writes nothing: the session is judged as a brand-new account's first login. */
   unauthenticated(tenantId: string, sessionId: string, requestId: string): Promise<DecisionView>;
-  reportCheck(ctx: RequestContext, sessionId: string, type: CheckType, score: number, vendor: string): Promise<MutationResult>;
+  /** The result carries the check this request recorded (on a replay too, not the session's latest). */
+  reportCheck(ctx: RequestContext, sessionId: string, type: CheckType, score: number, vendor: string): Promise<MutationResult & { check: CheckResult }>;
   review(ctx: RequestContext, sessionId: string, verdict: "APPROVE" | "DECLINE", reviewer: string, reason: string): Promise<MutationResult>;
   config(tenantId: string): Promise<TenantConfig>;
   updateConfig(
@@ -77,19 +80,24 @@ export function createDecisionUseCases({ sessions, store, clock }: { sessions: S
 
     async reportCheck(ctx, sessionId, type, score, vendor) {
       const check = (c: RequestContext, id: string) =>
-        sessions.mutate(c, id, { type, score, vendor }, async (s, now) => {
-          const config = await sessions.risk.configFor(s.tenantId);
-          return evaluateCheck(s, type, score, vendor, sessions.risk.thresholdsFor(config, s.market), now);
-        });
+        sessions.mutate(
+          c,
+          id,
+          { type, score, vendor },
+          async (s, now) => {
+            requireRoomFor(s, "checks");
+            const config = await sessions.risk.configFor(s.tenantId);
+            return evaluateCheck(s, type, score, vendor, sessions.risk.thresholdsFor(config, s.market), now);
+          },
+          (next) => ({ checkId: next.checks.at(-1)!.id }),
+        );
       const result = await check(ctx, sessionId);
       const parentId = result.session.parentSessionId;
-      if (parentId && !result.replayed) {
-        // A transferred session's checks count on its parent, retry cap included.
-        await check({ ...ctx, principal: `transfer:${sessionId}`, requestId: derivedRequestId(ctx.requestId, "sync"), clientRequestId: true }, parentId).catch((e: unknown) => {
-          if (!(e instanceof DomainError)) throw e;
-        });
-      }
-      return result;
+      // A transferred session's checks count on its parent, retry cap included; on replays too (see transfer-sync).
+      if (parentId) await syncToParent(() => check(parentRequest(ctx, result.session), parentId));
+      const recorded = result.session.checks.find((c) => c.id === result.returned["checkId"]);
+      if (!recorded) throw new Error("reportCheck: the request's check is missing from its session");
+      return { ...result, check: recorded };
     },
 
     async review(ctx, sessionId, verdict, reviewer, reason) {

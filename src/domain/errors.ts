@@ -30,6 +30,8 @@ export const errorCatalog = {
   LINK_INVALID: "not-found",
   LINK_EXPIRED: "failed-precondition",
   CLIENT_NOT_ALLOWED: "permission-denied",
+  CURSOR_EXPIRED: "out-of-range",
+  FEED_UNAVAILABLE: "unavailable",
 } as const;
 
 export type ErrorReason = keyof typeof errorCatalog;
@@ -41,12 +43,19 @@ export interface FieldViolation {
   description: string;
 }
 
+/**
+ * Facts a client acts on, such as the cursor to resume from; they travel as
+ * google.rpc.ErrorInfo.metadata so clients never parse messages. Keys are snake_case.
+ */
+export type ErrorMetadata = Readonly<Record<string, string>>;
+
 export class DomainError extends Error {
   readonly status: ErrorStatus;
   constructor(
     readonly reason: ErrorReason,
     message: string,
     readonly violations: readonly FieldViolation[] = [],
+    readonly metadata: ErrorMetadata = {},
   ) {
     super(message);
     this.name = "DomainError";

@@ -1,15 +1,21 @@
 import { DomainError } from "./errors.js";
-import type { EventFeed, FeedEvent } from "../store/store.js";
+import type { EventFeed, FeedEvent } from "./event-feed.js";
 
 /**
  * Fans the store's event feed out to in-process subscribers. Each subscriber has its own
  * bounded queue: a slow one never blocks the store, RPCs or other subscribers, and one that
  * falls too far behind is ended with SUBSCRIBER_TOO_SLOW so it resumes from its cursor.
+ *
+ * The cursor a subscription reports always means "every event of the tenant at or below it was
+ * delivered or filtered out", so resuming from it yields exactly the rest (the ordering
+ * contract of EventFeed). It only moves past an event once everything before it has gone.
  */
 export interface EventHub {
   /**
-   * Starts a subscription. Events after `afterCursor` are read from the store first (the backlog),
-   * then live ones follow, each exactly once and in feed order.
+   * Starts a subscription: events after `afterCursor` are read from the store first (the
+   * backlog), then live ones follow, each exactly once and in feed order. Throws
+   * FEED_UNAVAILABLE while the feed is down; iterating throws CURSOR_EXPIRED for a cursor older
+   * than the retained feed, and FEED_UNAVAILABLE if the feed breaks during the subscription.
    */
   subscribe(tenantId: string, opts: SubscribeOptions): Subscription;
   /** Open subscriptions per tenant; for metrics and tests. */
@@ -18,15 +24,15 @@ export interface EventHub {
 }
 
 export interface SubscribeOptions {
-  /** Resume point; undefined starts from the tenant's newest event ("from now"), "" from the beginning. */
+  /** Resume point; undefined starts from now, "" from the beginning of the retained feed. */
   afterCursor: string | undefined;
   filter: (event: FeedEvent) => boolean;
   signal: AbortSignal;
 }
 
 export interface Subscription extends AsyncIterable<FeedEvent> {
-  /** The cursor to resume from: the last event delivered, or passed over by the filter while idle. */
-  readonly cursor: string | undefined;
+  /** Where to resume: everything at or below it was delivered or filtered out; "" for the beginning. */
+  readonly cursor: string;
   /** Ends the subscription; needed only when it is never iterated to its end. */
   close(): void;
 }
@@ -42,28 +48,34 @@ export interface EventHubOptions {
 interface Subscriber {
   filter: (event: FeedEvent) => boolean;
   queue: FeedEvent[];
-  overflowed: boolean;
-  /** The last event the dispatcher passed over while the queue was empty. */
-  passed?: string;
+  /** The resume point (see Subscription.cursor). */
+  position: string | undefined;
+  /** True once the backlog is delivered: only then may a filtered-out live event move the position. */
+  live: boolean;
+  /** Why the subscription must end, once it must. */
+  failure?: DomainError;
   wake(): void;
 }
+
+const resumeMetadata = (position: string | undefined) => ({ resume_cursor: position ?? "" });
 
 export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant = 10_000, backlogPage = 500 }: EventHubOptions): EventHub {
   const tenants = new Map<string, Set<Subscriber>>();
   let total = 0;
 
-  const unsubscribeFeed = feed.subscribe((events) => {
+  const dispatch = (events: readonly FeedEvent[]) => {
     for (const event of events) {
       const subscribers = tenants.get(event.tenantId);
       if (!subscribers) continue;
       for (const sub of subscribers) {
-        if (sub.overflowed) continue;
+        if (sub.failure) continue;
         if (!sub.filter(event)) {
-          if (sub.queue.length === 0) sub.passed = event.cursor;
+          const after = sub.position === undefined || event.cursor > sub.position;
+          if (sub.live && sub.queue.length === 0 && after) sub.position = event.cursor;
           continue;
         }
         if (sub.queue.length >= maxQueue) {
-          sub.overflowed = true;
+          sub.failure = new DomainError("SUBSCRIBER_TOO_SLOW", "the stream fell too far behind; resume from its cursor", [], resumeMetadata(sub.position));
           sub.queue.length = 0; // free the memory now; the subscriber resumes from its cursor
         } else {
           sub.queue.push(event);
@@ -71,42 +83,44 @@ export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant 
         sub.wake();
       }
     }
-  });
+  };
+  const down = () => {
+    for (const subscribers of tenants.values()) {
+      for (const sub of subscribers) {
+        sub.failure ??= feedDown(sub.position);
+        sub.wake();
+      }
+    }
+  };
+  const unsubscribeFeed = feed.subscribe(dispatch, down);
 
   return {
     subscribe(tenantId, { afterCursor, filter, signal }) {
+      if (!feed.healthy()) throw feedDown(afterCursor);
       let subscribers = tenants.get(tenantId);
       if ((subscribers?.size ?? 0) >= maxSubscribersPerTenant) {
         throw new DomainError("TOO_MANY_STREAMS", `a tenant may hold at most ${maxSubscribersPerTenant} open event streams`);
       }
       if (!subscribers) tenants.set(tenantId, (subscribers = new Set()));
+      // Registered in the same turn as the stable point is read: every event after it reaches
+      // the queue, every event at or below it is readable, so backlog and live meet exactly.
+      const stable = feed.stablePoint();
       let wakeUp: (() => void) | undefined;
+      const start = afterCursor === undefined ? stable : afterCursor === "" ? undefined : afterCursor;
       const sub: Subscriber = {
         filter,
         queue: [],
-        overflowed: false,
+        position: start,
+        live: start !== undefined && start >= stable,
         wake: () => {
           wakeUp?.();
           wakeUp = undefined;
         },
       };
-      // Register before reading the backlog, so nothing appended in between is missed;
-      // events both read and queued are dropped by the cursor check below.
       subscribers.add(sub);
       total++;
       const onAbort = () => sub.wake();
       signal.addEventListener("abort", onAbort, { once: true });
-
-      /** The last cursor delivered (or the resume point before any). */
-      let last: string | undefined = afterCursor === "" ? undefined : afterCursor;
-      /** Where the next backlog page starts. */
-      let readFrom = last;
-      const backlog: FeedEvent[] = [];
-      // "From now" has no backlog: whatever is dispatched after registration is new.
-      let backlogDone = afterCursor === undefined;
-      /** For "from now", the feed head at subscription: the resume point until an event is delivered. */
-      let floor: string | undefined;
-      if (afterCursor === undefined) void feed.head(tenantId).then((h) => (floor = h), () => {});
 
       let closed = false;
       const close = () => {
@@ -118,41 +132,57 @@ export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant 
         signal.removeEventListener("abort", onAbort);
         sub.wake();
       };
-
-      async function fillBacklog(): Promise<void> {
-        const page = await feed.read(tenantId, readFrom, backlogPage);
-        if (page.length > 0) readFrom = page.at(-1)!.cursor;
-        for (const e of page) if (filter(e)) backlog.push(e);
-        if (page.length < backlogPage) backlogDone = true;
-      }
-
+      const ended = () => signal.aborted || closed;
       const idle = () =>
         new Promise<void>((resolve) => {
-          if (signal.aborted || closed || sub.overflowed || sub.queue.length > 0) return resolve();
+          if (ended() || sub.failure || sub.queue.length > 0) return resolve();
           wakeUp = resolve;
         });
 
+      /** The backlog: everything after the start and at or below the stable point, page by page. */
+      async function* backlog(): AsyncGenerator<FeedEvent> {
+        if (afterCursor) {
+          const expired = await feed.checkResumable(tenantId, afterCursor);
+          if (expired) {
+            throw new DomainError("CURSOR_EXPIRED", "the cursor is older than the retained events; resume from the oldest cursor or from the beginning", [], {
+              oldest_cursor: expired.oldestCursor,
+            });
+          }
+        }
+        let from = start;
+        for (;;) {
+          const page = await feed.read(tenantId, from, stable, backlogPage);
+          for (const event of page) {
+            if (ended() || sub.failure) return;
+            from = event.cursor;
+            // Set before the yield: once the consumer holds the event it counts as delivered.
+            sub.position = event.cursor;
+            if (filter(event)) yield event;
+          }
+          if (page.length < backlogPage) break;
+        }
+        if (sub.position === undefined || stable > sub.position) sub.position = stable;
+        sub.live = true;
+      }
+
       return {
         get cursor() {
-          const delivered = last ?? floor;
-          return sub.queue.length === 0 && sub.passed !== undefined && (delivered === undefined || sub.passed > delivered) ? sub.passed : delivered;
+          return sub.position ?? "";
         },
         close,
         async *[Symbol.asyncIterator]() {
           try {
-            while (!signal.aborted && !closed) {
-              if (!backlogDone && backlog.length === 0) await fillBacklog();
-              const next = backlog.shift() ?? (backlogDone ? sub.queue.shift() : undefined);
-              if (next) {
-                if (last !== undefined && next.cursor <= last) continue;
-                last = next.cursor;
-                yield next;
+            if (!sub.live) yield* backlog();
+            while (!ended()) {
+              if (sub.failure) throw sub.failure;
+              const next = sub.queue.shift();
+              if (!next) {
+                await idle();
                 continue;
               }
-              if (sub.overflowed) {
-                throw new DomainError("SUBSCRIBER_TOO_SLOW", `the stream fell too far behind; resume after cursor ${last ?? ""}`);
-              }
-              if (backlogDone) await idle();
+              if (sub.position !== undefined && next.cursor <= sub.position) continue;
+              sub.position = next.cursor;
+              yield next;
             }
           } finally {
             close();
@@ -167,4 +197,13 @@ export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant 
       unsubscribeFeed();
     },
   };
+}
+
+function feedDown(position: string | undefined): DomainError {
+  return new DomainError(
+    "FEED_UNAVAILABLE",
+    "this replica's event feed is down, so the stream could miss events; resume from its cursor on a ready replica",
+    [],
+    resumeMetadata(position),
+  );
 }

@@ -50,3 +50,11 @@ export function lookupKeys(e: ElementKeys): string[] {
     ...(e.address ? [`address:${e.address}`] : []),
   ];
 }
+
+/** Where the graph is kept; written only by authentication and reviews. */
+export interface IdentityGraph {
+  /** Adds or replaces the link of one authenticated session. */
+  upsert(link: IdentityLink): Promise<void>;
+  /** The tenant's links sharing any of the keys, newest first. */
+  findByKeys(tenantId: string, keys: readonly string[], limit: number): Promise<IdentityLink[]>;
+}

@@ -5,10 +5,13 @@ import type { IdGenerator } from "./ids.js";
 import { emit, needsAbandoning } from "./lifecycle.js";
 import type { Policies } from "./policy.js";
 import { isClosed, type Session } from "./session.js";
-import { derivedRequestId, findEarlierRequest, fingerprintOf, type RequestContext, type SessionUseCases } from "./sessions.js";
+import { requireRoomFor, requireRoomForRequest } from "./limits.js";
+import { derivedRequestId, findEarlierRequest, fingerprintOf, type RequestContext } from "./request-replay.js";
+import type { SessionUseCases } from "./sessions.js";
 import { createSession, sealChange } from "./stitching.js";
 import type { TokenService } from "./tokens.js";
-import { DuplicateKeyError, type Store } from "../store/store.js";
+import { syncToParent } from "./transfer-sync.js";
+import { DuplicateKeyError, type Store } from "./store.js";
 
 export interface LinkDeps {
   store: Store;
@@ -86,6 +89,7 @@ export function createLinkUseCases(deps: LinkDeps): LinkUseCases {
     async issueLink(ctx, sessionId) {
       const result = await sessions.mutate(ctx, sessionId, { newLink: true }, (s) => {
         if (isClosed(s)) throw new DomainError("SESSION_CLOSED", "the session is closed; it needs no link");
+        requireRoomFor(s, "links");
         return withLink(s, s.linkVersion + 1);
       });
       return { url: urlFor(result.session) };
@@ -111,32 +115,64 @@ export function createLinkUseCases(deps: LinkDeps): LinkUseCases {
     },
 
     async transfer(ctx, sessionId) {
-      const earlier = await replayed(ctx, fingerprintOf({ sessionId }));
+      const fingerprint = fingerprintOf({ sessionId });
+      const answer = async (child: Session) => ({ child, url: urlFor(child), qrCodeSvg: await qr(urlFor(child)) });
+      // A retry of a finished transfer: the parent's record names the child it made.
+      const earlier = await replayed(ctx, fingerprint);
       if (earlier) {
         const child = await store.sessions.get(ctx.tenantId, String(earlier.record.returned["childSessionId"]));
-        if (child) return { child, url: urlFor(child), qrCodeSvg: await qr(urlFor(child)) };
+        if (child) return answer(child);
       }
       const parent = (await sessions.get(ctx.tenantId, sessionId)).session;
-      if (isClosed(parent)) throw new DomainError("SESSION_CLOSED", "the session is closed and can no longer change");
-      if (parent.inputComplete) throw new DomainError("INPUT_COMPLETE", "the session's input is complete; there is nothing left to capture");
-      const now = clock.now();
-      let child = createSession(
-        { tenantId: ctx.tenantId, id: ids.next(), workflow: parent.workflow, market: parent.market, origin: "TRANSFER", policy: policies.lifetimeFor(parent.workflow), billable: false },
-        now,
+      requireTransferable(parent);
+      requireRoomForRequest(parent);
+      // The child, then the parent's record of it: two writes, each idempotent by a request id
+      // derived from this one, so a retry after a failure in between (or a concurrent retry)
+      // finds the same child and completes the parent's half instead of making a second child.
+      const child = await childOf(ctx, parent, fingerprint);
+      await sessions.mutate(
+        ctx,
+        sessionId,
+        { sessionId },
+        (s) => {
+          requireTransferable(s);
+          return s;
+        },
+        { childSessionId: child.id },
       );
-      // The child resumes where the parent is; it holds no copy of the parent's personal data.
-      child = withLink({ ...child, parentSessionId: parent.id, reference: parent.reference, currentStep: parent.currentStep, completedSteps: [...parent.completedSteps] }, 1);
-      child = sealChange(
-        child,
-        { requestId: derivedRequestId(ctx.requestId, "transfer-child"), fingerprint: "", procedure: ctx.procedure, principal: ctx.principal, provided: { parentSessionId: parent.id } },
-        {},
-        now,
-      );
-      await store.sessions.insert(child);
-      await sessions.mutate(ctx, sessionId, { sessionId }, (s) => s, { childSessionId: child.id });
-      return { child, url: urlFor(child), qrCodeSvg: await qr(urlFor(child)) };
+      return answer(child);
     },
   };
+
+  function requireTransferable(parent: Session) {
+    if (isClosed(parent)) throw new DomainError("SESSION_CLOSED", "the session is closed and can no longer change");
+    if (parent.inputComplete) throw new DomainError("INPUT_COMPLETE", "the session's input is complete; there is nothing left to capture");
+  }
+
+  /** The transfer's child session: the one an earlier attempt of this request made, or a new one. */
+  async function childOf(ctx: RequestContext, parent: Session, fingerprint: string): Promise<Session> {
+    const request = { requestId: derivedRequestId(ctx.requestId, "transfer-child"), fingerprint, procedure: ctx.procedure };
+    const made = () => (ctx.clientRequestId ? findEarlierRequest(store, ctx.tenantId, request.requestId, request) : undefined);
+    const earlier = await made();
+    if (earlier) return earlier.owner;
+    const now = clock.now();
+    let child = createSession(
+      { tenantId: ctx.tenantId, id: ids.next(), workflow: parent.workflow, market: parent.market, origin: "TRANSFER", policy: policies.lifetimeFor(parent.workflow), billable: false },
+      now,
+    );
+    // The child resumes where the parent is; it holds no copy of the parent's personal data.
+    child = withLink({ ...child, parentSessionId: parent.id, reference: parent.reference, currentStep: parent.currentStep, completedSteps: [...parent.completedSteps] }, 1);
+    child = sealChange(child, { ...request, principal: ctx.principal, provided: { parentSessionId: parent.id } }, {}, now);
+    try {
+      await store.sessions.insert(child);
+      return child;
+    } catch (e) {
+      // A concurrent retry of the same request made the child first: use that one.
+      const raced = e instanceof DuplicateKeyError && e.key === "requestId" ? await made() : undefined;
+      if (raced) return raced.owner;
+      throw e;
+    }
+  }
 
   /** The parent hears TRANSFERRED once, when the child's link is first opened. */
   async function announceTransfer(child: Session) {
@@ -147,12 +183,10 @@ export function createLinkUseCases(deps: LinkDeps): LinkUseCases {
       requestId: derivedRequestId(child.id, "transfer-start"),
       clientRequestId: true,
     };
-    try {
-      await sessions.mutate(ctx, child.parentSessionId!, { childSessionId: child.id }, (s, now) => emit(s, "TRANSFERRED", now, { relatedSessionId: child.id }));
-    } catch (e) {
-      // A parent that closed meanwhile needs no announcement; the child still works.
-      if (!(e instanceof DomainError)) throw e;
-    }
+    // A parent that closed meanwhile needs no announcement; the child still works.
+    await syncToParent(() =>
+      sessions.mutate(ctx, child.parentSessionId!, { childSessionId: child.id }, (s, now) => emit(s, "TRANSFERRED", now, { relatedSessionId: child.id })),
+    );
   }
 }
 

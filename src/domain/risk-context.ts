@@ -3,7 +3,7 @@ import { elementsOf, lookupKeys } from "./identity-graph.js";
 import { assessRisk, type RiskAssessment } from "./risk.js";
 import type { Session } from "./session.js";
 import { effectiveThresholds, initialConfig, type TenantConfig, type ThresholdValues } from "./thresholds.js";
-import type { Store } from "../store/store.js";
+import type { Store } from "./store.js";
 
 /** How long a tenant's configuration is reused before it is read again. */
 const configCacheMs = 2_000;

@@ -1,46 +1,31 @@
-import { randomUUID } from "node:crypto";
-import { defaultDisposableDomains, runAnalyses, type AnalysisRunOptions } from "./analyzers.js";
-import { findAuditByRequest, verifyAuditChain } from "./audit.js";
-import { canonicalJson, sha256Hex } from "./canonical-json.js";
+import { runAnalyses, type AnalysisRunOptions, defaultDisposableDomains } from "./analyzers.js";
+import { verifyAuditChain } from "./audit.js";
 import type { Clock } from "./clock.js";
+import { redecide } from "./decision.js";
 import { DomainError } from "./errors.js";
+import { createExpiry } from "./expiry.js";
 import type { IdGenerator } from "./ids.js";
-import { createKeyedLock } from "./keyed-lock.js";
-import { applyDecision, decide } from "./decision.js";
-import { acknowledge, completeInput, emit, fail, needsAbandoning } from "./lifecycle.js";
-import { createRiskContext, lastDevice, type RiskContext } from "./risk-context.js";
-import { defaultThresholds, type ThresholdValues } from "./thresholds.js";
+import { acknowledge, completeInput, fail, needsAbandoning } from "./lifecycle.js";
+import { requireEventRoom, requireRoomForRequest } from "./limits.js";
 import type { Policies } from "./policy.js";
+import { earlierRecord, findEarlierRequest, fingerprintOf, replayOrRefuse, type AuditedRequest, type RequestContext } from "./request-replay.js";
+import { createRiskContext, lastDevice, type RiskContext } from "./risk-context.js";
 import type { Acknowledgement, AuditRecord, Disposition, FailureReason, Session } from "./session.js";
-import {
-  applySubmission,
-  createSession,
-  replayOrRefuse,
-  resolveSubmission,
-  sealChange,
-  submissionRequest,
-  type AuditedRequest,
-  type SubmitCommand,
-} from "./stitching.js";
-import { DuplicateKeyError, type SessionQuery, type Store } from "../store/store.js";
+import { DuplicateKeyError, type SessionQuery } from "./session-repository.js";
+import { applySubmission, createSession, resolveSubmission, sealChange, submissionRequest, type SubmitCommand } from "./stitching.js";
+import type { Store } from "./store.js";
+import { defaultThresholds, type ThresholdValues } from "./thresholds.js";
+import { parentRequest, syncToParent } from "./transfer-sync.js";
+import { createWriteLoop } from "./write-loop.js";
 
-/** Optimistic writes retry on conflict; past this many, the caller gets ABORTED and may retry. */
-const maxAttempts = 16;
-
-/** Who did something to a session and with which request; every change carries one. */
-export interface RequestContext {
-  tenantId: string;
-  principal: string;
-  procedure: string;
-  requestId: string;
-  /** Set when the caller chose the request id; only then can a later call replay it. */
-  clientRequestId: boolean;
-}
+export type { RequestContext } from "./request-replay.js";
 
 export interface MutationResult {
   session: Session;
   requestId: string;
   replayed: boolean;
+  /** What the request's audit record says it returned: a replay answers from the first call's record. */
+  returned: Record<string, unknown>;
 }
 
 export interface SubmitResult extends MutationResult {
@@ -65,14 +50,15 @@ export interface SessionUseCases {
   sweepExpired(limit: number): Promise<number>;
   /**
    * The write path every other change goes through: replay by request id, expire-on-access,
-   * `change`, decision, audit, one version-guarded write; retried on conflicts.
+   * room check, `change`, decision, audit, one version-guarded write; retried on conflicts.
+   * `returned` is recorded in the audit record (a function sees the changed session).
    */
   mutate(
     ctx: RequestContext,
     sessionId: string,
     provided: Record<string, unknown>,
     change: Change,
-    returned?: Record<string, unknown>,
+    returned?: Record<string, unknown> | ((next: Session) => Record<string, unknown>),
   ): Promise<MutationResult>;
   readonly risk: RiskContext;
 }
@@ -91,59 +77,23 @@ export interface SessionDeps {
   disposableDomains?: ReadonlySet<string>;
 }
 
-
-/** The request as a retry would repeat it: everything but who sent it and its request id. */
-export function fingerprintOf(content: unknown): string {
-  return sha256Hex(canonicalJson(content));
-}
-
 function submitFingerprint(cmd: Omit<SubmitCommand, "fingerprint">): string {
   const { requestId: _r, clientRequestId: _c, principal: _p, tenantId: _t, ...content } = cmd;
   return fingerprintOf(content);
 }
 
-const expiryRequest = (): AuditedRequest => ({
-  requestId: randomUUID(),
-  fingerprint: "",
-  procedure: "sessionflow/expire",
-  principal: "system",
-  provided: {},
-});
-
-/**
- * The session and audit record of an earlier call with this request id, if the tenant has one;
- * throws IDEMPOTENCY_KEY_REUSED when that call was a different request.
- */
-export async function findEarlierRequest(
-  store: Store,
-  tenantId: string,
-  requestId: string,
-  request: Pick<AuditedRequest, "fingerprint" | "procedure">,
-): Promise<{ owner: Session; record: AuditRecord } | undefined> {
-  const owner = await store.sessions.findByRequestId(tenantId, requestId);
-  const record = owner && findAuditByRequest(owner, requestId);
-  if (!owner || !record) return undefined;
-  replayOrRefuse(record, request);
-  return { owner, record };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const maxSubmitAttempts = 16;
 
 export function createSessionUseCases({ store, clock, ids, policies, analysis, thresholds, disposableDomains }: SessionDeps): SessionUseCases {
   const repo = store.sessions;
-  const lock = createKeyedLock();
+  const loop = createWriteLoop(repo);
+  const expiry = createExpiry({ repo, clock, loop });
   const risk = createRiskContext({
     store,
     clock,
     defaults: thresholds ?? defaultThresholds,
     disposableDomains: disposableDomains ?? defaultDisposableDomains,
   });
-
-  /** Recomputes the decision from what the session holds now; DECISION is emitted on change. */
-  function redecide(session: Session, now: Date, since: number): Session {
-    const version = session.risk?.configurationVersion ?? session.decision.configurationVersion;
-    return applyDecision(session, decide(session, session.risk, version, now), now, since);
-  }
 
   /**
    * The consequences of a submission: the risk assessment is recomputed from the data so far,
@@ -181,9 +131,10 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
       now,
     );
     const changed = await afterSubmission(applySubmission(fresh, cmd, now), cmd.complete);
+    requireEventRoom(changed);
     const session = sealChange(changed, submissionRequest(cmd), { disposition }, clock.now());
     await repo.insert(session);
-    return { session, disposition, requestId: cmd.requestId, replayed: false };
+    return { session, disposition, requestId: cmd.requestId, replayed: false, returned: session.audit.at(-1)!.returned };
   }
 
   function replayed(session: Session, record: AuditRecord): SubmitResult {
@@ -192,6 +143,7 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
       disposition: record.returned["disposition"] as Disposition,
       requestId: record.requestId,
       replayed: true,
+      returned: record.returned,
     };
   }
 
@@ -201,51 +153,13 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
     return earlier && replayed(earlier.owner, earlier.record);
   }
 
-  /**
-   * Writes `next` over `current` if nobody else has; a loser re-reads and tries again.
-   * Writers in this process queue per session, so only other replicas cause retries.
-   */
-  async function retrying<T>(
-    tenantId: string,
-    sessionId: string,
-    attempt: (current: Session | undefined, fresh: boolean) => Promise<{ done: T } | { next: string }>,
-  ): Promise<T> {
-    let target = sessionId;
-    for (let i = 0; i < maxAttempts; i++) {
-      const id = target;
-      const step = await lock.run(`${tenantId}|${id}`, async () => {
-        const current = i === 0 ? await repo.getForUpdate(tenantId, id) : await repo.get(tenantId, id);
-        return attempt(current, i > 0);
-      });
-      if ("done" in step) return step.done;
-      if (step.next === id) await sleep(Math.random() * 2 * i); // lost to another replica: jittered back-off
-      target = step.next;
-    }
-    throw new DomainError("CONCURRENT_MODIFICATION", "the session kept changing concurrently; retry the request");
-  }
-
-  /** Closes an expired open session as ABANDONED; false if someone else changed it first. */
-  async function abandon(current: Session): Promise<Session | undefined> {
-    const now = clock.now();
-    const next = sealChange(redecide(fail(current, "ABANDONED", "EXPIRED", now), now, current.events.length), expiryRequest(), {}, now);
-    return (await repo.update(next, current)) ? next : undefined;
-  }
-
-  /** After a replacement exists, tell the expired session's watchers where the journey went. */
-  async function markReplaced(tenantId: string, expiredId: string, replacementId: string): Promise<void> {
-    await retrying<undefined>(tenantId, expiredId, async (current) => {
-      if (!current || current.events.some((e) => e.type === "REPLACED")) return { done: undefined };
-      const now = clock.now();
-      let next = emit(current, "REPLACED", now, { relatedSessionId: replacementId });
-      if (needsAbandoning(next, now)) next = redecide(fail(next, "ABANDONED", "EXPIRED", now), now, current.events.length);
-      next = sealChange(next, expiryRequest(), { replacedBy: replacementId }, now);
-      return (await repo.update(next, current)) ? { done: undefined } : { next: expiredId };
-    });
-  }
-
-  async function submitTo(cmd: SubmitCommand, sessionId: string): Promise<SubmitResult> {
-    return retrying<SubmitResult>(cmd.tenantId, sessionId, async (existing) => {
+  /** `continueOnly` is for a transfer's sync: a parent that is gone or expired is never replaced by it. */
+  async function submitTo(cmd: SubmitCommand, sessionId: string, continueOnly = false): Promise<SubmitResult> {
+    return loop<SubmitResult>(cmd.tenantId, sessionId, async (existing) => {
       const resolution = resolveSubmission(existing, cmd, clock.now());
+      if (continueOnly && resolution.kind.startsWith("replace")) {
+        throw new DomainError("SESSION_CLOSED", "the parent session can no longer take submissions");
+      }
       switch (resolution.kind) {
         case "replay":
           return { done: replayed(existing!, resolution.record) };
@@ -253,8 +167,7 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
           return { done: await create(cmd, "REPLACED_UNKNOWN") };
         case "replace-expired":
           try {
-            const created = await create(cmd, "REPLACED_EXPIRED", existing!.id);
-            return { done: created };
+            return { done: await create(cmd, "REPLACED_EXPIRED", existing!.id) };
           } catch (e) {
             if (!(e instanceof DuplicateKeyError && e.key === "replaces")) throw e;
             // Another call replaced it first: continue that replacement instead (SPEC §1, concurrency).
@@ -263,42 +176,21 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
           }
         case "continue": {
           const changed = await afterSubmission(applySubmission(existing!, cmd, clock.now()), cmd.complete);
+          requireEventRoom(changed);
           const next = sealChange(changed, submissionRequest(cmd), { disposition: "CONTINUED" }, clock.now());
           if (!(await repo.update(next, existing!))) return { next: existing!.id };
-          return { done: { session: next, disposition: "CONTINUED" as const, requestId: cmd.requestId, replayed: false } };
+          return { done: { session: next, disposition: "CONTINUED" as const, requestId: cmd.requestId, replayed: false, returned: next.audit.at(-1)!.returned } };
         }
       }
     });
   }
 
-  /**
-   * What a transferred session collects goes to its parent too, as the parent's own submission
-   * (audited there, with its SUBMISSION event), so the desktop sees the phone's progress.
-   */
-  async function syncToParent(cmd: SubmitCommand, child: Session): Promise<void> {
-    const parentId = child.parentSessionId!;
-    const synced: SubmitCommand = {
-      ...cmd,
-      sessionId: parentId,
-      principal: `transfer:${child.id}`,
-      requestId: derivedRequestId(cmd.requestId, "sync"),
-      clientRequestId: true,
-    };
-    try {
-      await submitTo(synced, parentId);
-    } catch (e) {
-      // A parent that closed or completed meanwhile keeps what it has; the child keeps its record.
-      if (!(e instanceof DomainError)) throw e;
-    }
-  }
-
-  /** The shape of acknowledge and reportFailure: replay, expire-on-access, change, seal, write. */
   async function mutate(
     ctx: RequestContext,
     sessionId: string,
     provided: Record<string, unknown>,
     change: Change,
-    returned: Record<string, unknown> = {},
+    returned: Record<string, unknown> | ((next: Session) => Record<string, unknown>) = {},
   ): Promise<MutationResult> {
     const request: AuditedRequest = {
       requestId: ctx.requestId,
@@ -308,22 +200,25 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
       provided,
     };
     try {
-      return await retrying<MutationResult>(ctx.tenantId, sessionId, async (current) => {
+      return await loop<MutationResult>(ctx.tenantId, sessionId, async (current) => {
         if (!current) throw new DomainError("SESSION_NOT_FOUND", "no such session");
-        const earlier = ctx.clientRequestId ? findAuditByRequest(current, ctx.requestId) : undefined;
+        const earlier = earlierRecord(current, ctx);
         if (earlier) {
           replayOrRefuse(earlier, request);
-          return { done: { session: current, requestId: ctx.requestId, replayed: true } };
+          return { done: { session: current, requestId: ctx.requestId, replayed: true, returned: earlier.returned } };
         }
         const now = clock.now();
         if (needsAbandoning(current, now)) {
-          if (!(await abandon(current))) return { next: sessionId };
+          if (!(await expiry.abandon(current))) return { next: sessionId };
           throw new DomainError("SESSION_CLOSED", "the session expired and was closed as abandoned");
         }
+        requireRoomForRequest(current);
         const changed = redecide(await change(current, now), now, current.events.length);
-        const next = sealChange(changed, request, { decision: changed.decision.decision, ...returned }, now);
+        requireEventRoom(changed);
+        const extra = typeof returned === "function" ? returned(changed) : returned;
+        const next = sealChange(changed, request, { decision: changed.decision.decision, ...extra }, now);
         if (!(await repo.update(next, current))) return { next: sessionId };
-        return { done: { session: next, requestId: ctx.requestId, replayed: false } };
+        return { done: { session: next, requestId: ctx.requestId, replayed: false, returned: next.audit.at(-1)!.returned } };
       });
     } catch (e) {
       if (e instanceof DuplicateKeyError && e.key === "requestId") {
@@ -334,20 +229,29 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
     }
   }
 
+  /** One attempt at a Submit, then the follow-ups that keep other sessions in step with it. */
+  async function submitOnce(cmd: SubmitCommand): Promise<SubmitResult> {
+    const result = cmd.sessionId === undefined ? await create(cmd, "CREATED") : await submitTo(cmd, cmd.sessionId);
+    // Both follow-ups are idempotent and run on replays too, so a retry completes what a failed first call left undone.
+    if (result.disposition === "REPLACED_EXPIRED" && cmd.sessionId !== undefined) {
+      await expiry.markReplaced(cmd.tenantId, cmd.sessionId, result.session.id);
+    }
+    const parentId = result.session.parentSessionId;
+    if (parentId) {
+      const parentCtx = parentRequest(cmd, result.session);
+      await syncToParent(() => submitTo({ ...cmd, ...parentCtx, sessionId: parentId }, parentId, true));
+    }
+    return result;
+  }
+
   return {
     mutate,
     risk,
     async submit(input) {
       const cmd: SubmitCommand = { ...input, fingerprint: submitFingerprint(input) };
-      for (let i = 0; i < maxAttempts; i++) {
+      for (let i = 0; i < maxSubmitAttempts; i++) {
         try {
-          if (cmd.sessionId === undefined) return await create(cmd, "CREATED");
-          const result = await submitTo(cmd, cmd.sessionId);
-          if (result.disposition === "REPLACED_EXPIRED" && !result.replayed) {
-            await markReplaced(cmd.tenantId, cmd.sessionId, result.session.id);
-          }
-          if (result.session.parentSessionId && !result.replayed) await syncToParent(cmd, result.session);
-          return result;
+          return await submitOnce(cmd);
         } catch (e) {
           if (!(e instanceof DuplicateKeyError)) throw e;
           if (e.key === "requestId") {
@@ -373,9 +277,9 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
       if (!read) throw new DomainError("SESSION_NOT_FOUND", "no such session");
       let session: Session = read;
       if (needsAbandoning(session, clock.now())) {
-        session = await retrying<Session>(tenantId, id, async (current) => {
+        session = await loop<Session>(tenantId, id, async (current) => {
           if (!current || !needsAbandoning(current, clock.now())) return { done: current ?? read };
-          const closed = await abandon(current);
+          const closed = await expiry.abandon(current);
           return closed ? { done: closed } : { next: id };
         });
       }
@@ -393,21 +297,6 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
       return { records: session.audit, verified: verifyAuditChain(session.audit) };
     },
 
-    async sweepExpired(limit) {
-      const expired = await repo.findExpiredOpen(clock.now(), limit);
-      let closed = 0;
-      for (const candidate of expired) {
-        // Several replicas may sweep at once: the version check lets exactly one close each session.
-        const current = await repo.get(candidate.tenantId, candidate.id);
-        if (current && needsAbandoning(current, clock.now()) && (await abandon(current))) closed++;
-      }
-      return closed;
-    },
+    sweepExpired: (limit) => expiry.sweep(limit),
   };
-}
-
-/** A request id derived from another, for the writes one request causes in other sessions. */
-export function derivedRequestId(requestId: string, purpose: string): string {
-  const h = sha256Hex(`${purpose}:${requestId}`);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -1,6 +1,8 @@
-import { appendAudit, findAuditByRequest } from "./audit.js";
+import { appendAudit } from "./audit.js";
 import { emit } from "./lifecycle.js";
 import { DomainError } from "./errors.js";
+import { requireRoomFor, requireRoomForRequest } from "./limits.js";
+import { earlierRecord, replayOrRefuse, type AuditedRequest } from "./request-replay.js";
 import { lifetimeSeconds, type LifetimePolicy } from "./policy.js";
 import {
   isClosed,
@@ -12,9 +14,6 @@ import {
   type Session,
   type SessionOrigin,
 } from "./session.js";
-
-/** The most submissions one session holds, so one aggregate stays far below a document limit. */
-export const maxSubmissionsPerSession = 200;
 
 export interface SubmitCommand {
   tenantId: string;
@@ -46,8 +45,8 @@ export type Resolution =
  */
 export function resolveSubmission(existing: Session | undefined, cmd: SubmitCommand, now: Date): Resolution {
   if (!existing) return { kind: "replace-unknown" };
-  const earlier = cmd.clientRequestId ? findAuditByRequest(existing, cmd.requestId) : undefined;
-  if (earlier) return replayOrRefuse(earlier, cmd);
+  const earlier = earlierRecord(existing, cmd);
+  if (earlier) return { kind: "replay", record: replayOrRefuse(earlier, cmd) };
   if (existing.workflow !== cmd.workflow) {
     throw new DomainError(
       "SESSION_WORKFLOW_MISMATCH",
@@ -61,17 +60,9 @@ export function resolveSubmission(existing: Session | undefined, cmd: SubmitComm
   if (existing.inputComplete) {
     throw new DomainError("INPUT_COMPLETE", "the session's input is complete; it takes no more submissions");
   }
-  if (existing.submissions.length >= maxSubmissionsPerSession) {
-    throw new DomainError("SESSION_FULL", `a session holds at most ${maxSubmissionsPerSession} submissions`);
-  }
+  requireRoomFor(existing, "submissions");
+  requireRoomForRequest(existing);
   return { kind: "continue" };
-}
-
-export function replayOrRefuse(earlier: AuditRecord, cmd: Pick<AuditedRequest, "fingerprint" | "procedure">): Resolution {
-  if (earlier.fingerprint !== cmd.fingerprint || earlier.procedure !== cmd.procedure) {
-    throw new DomainError("IDEMPOTENCY_KEY_REUSED", "the request id was already used for a different request");
-  }
-  return { kind: "replay", record: earlier };
 }
 
 export interface NewSessionInput {
@@ -136,15 +127,6 @@ export function applySubmission(session: Session, cmd: SubmitCommand, now: Date)
     completedSteps: cmd.step && !session.completedSteps.includes(cmd.step) ? [...session.completedSteps, cmd.step] : session.completedSteps,
   };
   return emit(next, "SUBMISSION", now, { submissionIndex: submission.index });
-}
-
-/** What one request did to a session, for its audit record. */
-export interface AuditedRequest {
-  requestId: string;
-  fingerprint: string;
-  procedure: string;
-  principal: string;
-  provided: Record<string, unknown>;
 }
 
 /**

@@ -111,3 +111,13 @@ export function configViolations(config: Pick<TenantConfig, "values" | "marketOv
   }
   return out;
 }
+
+/** Versioned configuration: every version is an immutable revision; the newest is current. */
+export interface ConfigurationRepository {
+  /** The newest revision, or undefined for a tenant still on the built-in defaults. */
+  current(tenantId: string): Promise<TenantConfig | undefined>;
+  /** Appends a revision; false, writing nothing, when that version exists already. */
+  append(config: TenantConfig): Promise<boolean>;
+  /** Revisions newest first, below `beforeVersion` when paging. */
+  list(tenantId: string, beforeVersion: number | undefined, limit: number): Promise<TenantConfig[]>;
+}

@@ -1,7 +1,7 @@
 import { issueApiKey, scopes, type IssuedKey } from "../domain/api-key.js";
 import type { ConfiguredKey } from "../config.js";
-import type { Store } from "../store/store.js";
-import { DuplicateKeyError } from "../store/store.js";
+import type { Store } from "../domain/store.js";
+import { DuplicateKeyError } from "../domain/store.js";
 
 /** Loads the configured keys; a key already stored (restart against a persistent store) is kept. */
 export async function loadApiKeys(store: Store, keys: readonly ConfiguredKey[], now: Date): Promise<void> {

@@ -24,7 +24,7 @@ import { createBillingService } from "../service/billing-service.js";
 import { createAccessTable } from "../service/scopes.js";
 import { createSessionService } from "../service/session-service.js";
 import { createSubmissionService, dispositionHeader } from "../service/submission-service.js";
-import type { Store } from "../store/store.js";
+import type { Store } from "../domain/store.js";
 import { Health } from "../../gen/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";

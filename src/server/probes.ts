@@ -1,4 +1,4 @@
-import type { Store } from "../store/store.js";
+import type { Store } from "../domain/store.js";
 import { ServingStatus, type HealthState } from "./health.js";
 import type { RequestHandler } from "./one-port.js";
 

@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import type { Store } from "../store/store.js";
+import type { Store } from "../domain/store.js";
 import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
 import { UsagePeriod } from "../../gen/sessionflow/v1/billing_pb.js";
 import { principalOf } from "./context.js";

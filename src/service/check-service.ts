@@ -29,7 +29,7 @@ export function createCheckService(decisions: DecisionUseCases, viewer: Viewer):
         req.vendor || "sdk",
       );
       const view = (await viewer(ctx)).session(sessionToProto(result.session));
-      return { check: view.checks.at(-1)!, session: view };
+      return { check: view.checks.find((c) => c.id === result.check.id)!, session: view };
     },
   };
 }

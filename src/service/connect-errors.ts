@@ -16,12 +16,13 @@ const codes: Record<ErrorStatus, Code> = {
   aborted: Code.Aborted,
   unavailable: Code.Unavailable,
   internal: Code.Internal,
+  "out-of-range": Code.OutOfRange,
 };
 
 /** A ConnectError carrying the catalog reason as ErrorInfo, and BadRequest for field violations. */
 export function connectErrorOf(error: DomainError): ConnectError {
   const details = [
-    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: error.reason, domain: errorDomain }) },
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: error.reason, domain: errorDomain, metadata: { ...error.metadata } }) },
   ];
   const violations = error.violations.map((v) => ({ field: v.field, description: v.description }));
   const badRequest = violations.length

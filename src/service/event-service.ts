@@ -6,7 +6,7 @@ import { DomainError } from "../domain/errors.js";
 import type { EventHub } from "../domain/event-hub.js";
 import type { SessionUseCases } from "../domain/sessions.js";
 import { terminalEventTypes, type EventType } from "../domain/session.js";
-import type { FeedEvent } from "../store/store.js";
+import type { FeedEvent } from "../domain/store.js";
 import { EventService, WatchEventsResponseSchema } from "../../gen/sessionflow/v1/event_service_pb.js";
 import type { Viewer } from "./client-view.js";
 import { principalFor, principalOf } from "./context.js";
@@ -27,9 +27,11 @@ export interface EventServiceOptions {
 
 export function createEventService(opts: EventServiceOptions): ServiceImpl<typeof EventService> {
   const { sessions, hub, heartbeatMs } = opts;
-  const endIfShuttingDown = () => {
-    if (opts.shuttingDown()) throw new DomainError("SHUTTING_DOWN", "the server is shutting down; resume the stream");
+  const endIfShuttingDown = (resume: Record<string, string>) => {
+    if (opts.shuttingDown()) throw new DomainError("SHUTTING_DOWN", "the server is shutting down; resume the stream", [], resume);
   };
+  /** A WatchSession resumes by sequence, so its errors say which sequence to resume after. */
+  const bySequence = (last: number) => ({ resume_after_sequence: String(last) });
 
   return {
     async *watchSession(req, ctx) {
@@ -42,9 +44,9 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
       const id = req.sessionId.toLowerCase();
       // Subscribe before reading the session, so no event falls between the replay and the live part.
       const live = hub.subscribe(tenantId, { afterCursor: undefined, filter: (e) => e.sessionId === id, signal: ctx.signal });
+      let last = Number(req.afterSequence);
       try {
         const { session } = await sessions.get(tenantId, id);
-        let last = Number(req.afterSequence);
         for (const event of session.events) {
           if (event.sequence <= last) continue;
           last = event.sequence;
@@ -57,7 +59,12 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
           yield { event: view.event(feedEventToProto(fe)) };
           if (terminalEventTypes.has(fe.event.type)) return;
         }
-        endIfShuttingDown();
+        endIfShuttingDown(bySequence(last));
+      } catch (e) {
+        if (e instanceof DomainError && e.metadata["resume_cursor"] !== undefined) {
+          throw new DomainError(e.reason, e.message, e.violations, bySequence(last));
+        }
+        throw e;
       } finally {
         live.close();
       }
@@ -89,7 +96,7 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
           const next = await Promise.race([pending, beat]).finally(() => clearTimeout(timer));
           if (next === "beat") {
             yield create(WatchEventsResponseSchema, {
-              kind: { case: "heartbeat", value: { time: timestampFromDate(opts.clock.now()), cursor: subscription.cursor ?? "" } },
+              kind: { case: "heartbeat", value: { time: timestampFromDate(opts.clock.now()), cursor: subscription.cursor } },
             });
             continue;
           }
@@ -97,7 +104,7 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
           yield create(WatchEventsResponseSchema, { kind: { case: "event", value: feedEventToProto(next.value) } });
           pending = events.next();
         }
-        endIfShuttingDown();
+        endIfShuttingDown({ resume_cursor: subscription.cursor });
       } finally {
         subscription.close();
         void events.return?.(undefined);

@@ -33,7 +33,7 @@ import {
   type WarningScreen,
 } from "../../gen/sessionflow/v1/lifecycle_pb.js";
 import { LifecycleEventSchema, LifecycleEventType, type LifecycleEvent } from "../../gen/sessionflow/v1/event_pb.js";
-import type { FeedEvent } from "../store/store.js";
+import type { FeedEvent } from "../domain/store.js";
 import type * as risk from "../domain/risk.js";
 import type * as thresholds from "../domain/thresholds.js";
 import {

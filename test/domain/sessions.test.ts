@@ -5,8 +5,8 @@ import { createUuidV7Generator } from "../../src/domain/ids.js";
 import { createPolicies } from "../../src/domain/policy.js";
 import { createSessionUseCases, type SessionUseCases } from "../../src/domain/sessions.js";
 import type { SubmitCommand } from "../../src/domain/stitching.js";
-import { createMemoryStore } from "../../src/store/memory-store.js";
-import type { Store } from "../../src/store/store.js";
+import { createMemoryStore } from "../../src/store/memory/memory-store.js";
+import type { Store } from "../../src/domain/store.js";
 
 type Input = Omit<SubmitCommand, "fingerprint">;
 

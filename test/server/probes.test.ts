@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
 import { createApp } from "../../src/server/app.js";
-import { createMemoryStore } from "../../src/store/memory-store.js";
+import { createMemoryStore } from "../../src/store/memory/memory-store.js";
 
 describe("readiness", () => {
   it("turns /readyz unready while the store does not answer, and ready again when it does", async () => {

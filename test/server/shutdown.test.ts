@@ -4,7 +4,7 @@ import { issueApiKey, scopes } from "../../src/domain/api-key.js";
 import type { Analyzer } from "../../src/domain/analyzers.js";
 import { createLogger } from "../../src/logger.js";
 import { createApp } from "../../src/server/app.js";
-import { createMemoryStore } from "../../src/store/memory-store.js";
+import { createMemoryStore } from "../../src/store/memory/memory-store.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 import { bearer } from "../support/clients.js";
 import { createGrpcTransport } from "@connectrpc/connect-node";

@@ -7,7 +7,7 @@ import { clusterCursor } from "../../src/store/mongo/feed.js";
 import { indexDeclarations } from "../../src/store/mongo/indexes.js";
 import { createMongoStore } from "../../src/store/mongo/mongo-store.js";
 import { toSessionDoc } from "../../src/store/mongo/documents.js";
-import type { FeedEvent } from "../../src/store/store.js";
+import type { FeedEvent } from "../../src/domain/store.js";
 import { createFakeCollection } from "../support/mingo-collection.js";
 
 const declared = indexDeclarations({ eventRetentionSeconds: 3600 });

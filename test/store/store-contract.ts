@@ -5,7 +5,7 @@ import { createUuidV7Generator } from "../../src/domain/ids.js";
 import { defaultLifetimePolicy } from "../../src/domain/policy.js";
 import type { Session } from "../../src/domain/session.js";
 import { createSession } from "../../src/domain/stitching.js";
-import { DuplicateKeyError, type Store } from "../../src/store/store.js";
+import { DuplicateKeyError, type Store } from "../../src/domain/store.js";
 
 /**
  * The behaviour every Store implementation must have. Each implementation's test file calls
@@ -52,14 +52,14 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       s.submissions = [{ index: 1, requestId: "r", submitTime: new Date(t), identity: { fullName: "Alice" }, step: "s", complete: false, device: { automationFlags: ["webdriver"], deviceId: "d1" } }];
       await store.sessions.insert(s);
       expect(await store.sessions.get("acme", s.id)).toEqual(s);
-      expect(await store.sessions.getForUpdate("acme", s.id)).toEqual(s);
+      expect((await store.sessions.getForUpdate("acme", s.id)).session).toEqual(s);
     });
 
     it("never shows one tenant's session to another", async () => {
       const s = session("acme");
       await store.sessions.insert(s);
       expect(await store.sessions.get("globex", s.id)).toBeUndefined();
-      expect(await store.sessions.getForUpdate("globex", s.id)).toBeUndefined();
+      expect((await store.sessions.getForUpdate("globex", s.id)).session).toBeUndefined();
       expect(await store.sessions.findByRequestId("globex", s.audit[0]!.requestId)).toBeUndefined();
       expect(await store.sessions.list("globex", { limit: 10 })).toEqual([]);
       const range = { start: new Date(0), end: new Date(t + 1), limit: 10 };
@@ -94,7 +94,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.sessions.update(next, s)).toBe(true);
       expect(await store.sessions.update({ ...s, version: 2, currentStep: "stale" }, s)).toBe(false);
       expect((await store.sessions.get("acme", s.id))?.currentStep).toBe("phone");
-      expect(await store.sessions.update({ ...session(), version: 2 }, { version: 1, events: [] })).toBe(false); // never inserted
+      const never = session();
+      expect(await store.sessions.update({ ...never, version: 2 }, never)).toBe(false); // never inserted
     });
 
     it("refuses an update that adds another session's request id", async () => {
@@ -117,15 +118,37 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.sessions.findByRequestId("acme", "nope")).toBeUndefined();
     });
 
-    it("copies aggregates in and out, so callers cannot change stored state", async () => {
+    it("never lets a caller change stored state: what it inserted is copied, what it reads is frozen", async () => {
       const s = session();
       await store.sessions.insert(s);
       s.currentStep = "mutated after insert";
       const read = await store.sessions.get("acme", s.id);
-      read!.submissions.push({ index: 9, requestId: "x", submitTime: new Date(), identity: {}, step: "", complete: false });
+      expect(() => read!.submissions.push({ index: 9, requestId: "x", submitTime: new Date(), identity: {}, step: "", complete: false })).toThrow(TypeError);
       const again = await store.sessions.get("acme", s.id);
       expect(again?.currentStep).toBe("");
       expect(again?.submissions).toEqual([]);
+    });
+
+    it("writes a change exactly: appended entries, changed and removed fields, the rest untouched", async () => {
+      const s = session("acme", { risk: { label: "REAL", accountScore: 0.1, bot: 0, multipleAccounts: 0, riskSignals: 0, syntheticIdentity: 0, accountsLinked: 0, linkedAccounts: [], lists: [], reasons: [], configurationVersion: 0 } });
+      await store.sessions.insert(s);
+      const submission = { index: 1, requestId: "r1", submitTime: new Date(t), identity: { email: "zoë@example.com" }, step: "email", complete: false };
+      const { risk: _dropped, ...withoutRisk } = s;
+      const next: typeof s = {
+        ...withoutRisk,
+        version: 2,
+        identity: { email: "zoë@example.com" },
+        currentStep: "email",
+        completedSteps: ["email"],
+        submissions: [submission],
+        events: [...s.events, { sequence: 2, type: "SUBMISSION", time: new Date(t), state: "OPEN", submissionIndex: 1 }],
+        audit: appendAudit(s.audit, { ...s.audit[0]!, requestId: "r1", recordTime: new Date(t) }),
+      };
+      expect(await store.sessions.update(next, s)).toBe(true);
+      expect(await store.sessions.get("acme", s.id)).toEqual(next);
+      const third = { ...next, version: 3, submissions: [...next.submissions, { ...submission, index: 2, requestId: "r2" }] };
+      expect(await store.sessions.update(third, next)).toBe(true);
+      expect(await store.sessions.get("acme", s.id)).toEqual(third);
     });
 
     it("lists newest first with filters and keyset paging", async () => {
@@ -199,16 +222,19 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(seen.sort()).toEqual(["acme:1", "acme:2", "acme:3", "globex:1"]);
       expect(seen.filter((x) => x.startsWith("acme"))).toEqual(["acme:1", "acme:2", "acme:3"]);
 
-      const feed = await store.events.read("acme", undefined, 10);
+      const feed = await store.events.read("acme", undefined, undefined, 10);
       expect(feed.map((e) => [e.sessionId, e.event.type])).toEqual([[s.id, "OPENED"], [s.id, "SUBMISSION"], [s.id, "SUBMISSION"], [feed[3]!.sessionId, "OPENED"]]);
       expect(feed.every((e) => e.tenantId === "acme" && e.workflow === "bank-signup" && store.events.isCursor(e.cursor))).toBe(true);
       expect([...feed.map((e) => e.cursor)].sort()).toEqual(feed.map((e) => e.cursor));
       expect(new Set(feed.map((e) => e.cursor)).size).toBe(4);
-      expect((await store.events.read("acme", feed[0]!.cursor, 1)).map((e) => e.cursor)).toEqual([feed[1]!.cursor]);
-      expect(await store.events.read("acme", feed[3]!.cursor, 10)).toEqual([]);
-      expect(await store.events.head("acme")).toBe(feed[3]!.cursor);
-      expect(await store.events.head("initech")).toBeUndefined();
-      expect((await store.events.read("globex", undefined, 10)).map((e) => e.event.type)).toEqual(["OPENED"]);
+      expect((await store.events.read("acme", feed[0]!.cursor, undefined, 1)).map((e) => e.cursor)).toEqual([feed[1]!.cursor]);
+      expect((await store.events.read("acme", undefined, feed[1]!.cursor, 10)).map((e) => e.cursor)).toEqual([feed[0]!.cursor, feed[1]!.cursor]);
+      expect(await store.events.read("acme", feed[3]!.cursor, undefined, 10)).toEqual([]);
+      // Everything at or below the stable point is readable; it is a cursor like any other.
+      expect(store.events.stablePoint() >= feed[3]!.cursor).toBe(true);
+      expect(store.events.isCursor(store.events.stablePoint())).toBe(true);
+      expect(await store.events.checkResumable("acme", feed[0]!.cursor)).toBeUndefined();
+      expect((await store.events.read("globex", undefined, undefined, 10)).map((e) => e.event.type)).toEqual(["OPENED"]);
       expect(store.events.isCursor("not a cursor")).toBe(false);
     });
 

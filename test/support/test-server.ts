@@ -4,8 +4,8 @@ import { createManualClock, type ManualClock } from "../../src/domain/clock.js";
 import { createPolicies, defaultLifetimePolicy, type LifetimePolicy } from "../../src/domain/policy.js";
 import { createLogger } from "../../src/logger.js";
 import { createApp, type App } from "../../src/server/app.js";
-import { createMemoryStore } from "../../src/store/memory-store.js";
-import type { Store } from "../../src/store/store.js";
+import { createMemoryStore } from "../../src/store/memory/memory-store.js";
+import type { Store } from "../../src/domain/store.js";
 
 export interface TestServer {
   baseUrl: string;

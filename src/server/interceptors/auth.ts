@@ -4,7 +4,7 @@ import { clientTokenPrefix } from "../../domain/tokens.js";
 import type { Access } from "../../service/scopes.js";
 import { principalKey } from "../../service/context.js";
 import { reasonError } from "../../service/connect-errors.js";
-import type { ApiKeyRepository } from "../../store/store.js";
+import type { ApiKeyRepository } from "../../domain/api-key.js";
 
 export interface AuthOptions {
   apiKeys: ApiKeyRepository;

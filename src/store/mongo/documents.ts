@@ -8,14 +8,40 @@ import { closedStates, type Session, type SessionEvent } from "../../domain/sess
  * fields exist only to serve indexes. One mapping function each way, and nothing else
  * touches documents.
  */
-export interface SessionDoc extends Omit<Session, "id"> {
+export interface SessionDoc extends Omit<Session, "id" | "events"> {
   _id: string;
   /** True while the session is not closed: the sweep's partial index covers only these. */
   open: boolean;
-  /** How many events the document held before its latest write; the feed publishes the rest. */
-  publishedFrom: number;
+  /**
+   * How many events the document held before the latest write that added some. The change
+   * stream reports appended events one by one (`events.<n>`); should a server ever report the
+   * whole list instead, this says which of them that write added.
+   */
+  eventsBefore: number;
   /** When the document (and its audit trail) may be purged; a TTL index watches it. */
   retainUntil: Date;
+  events: StoredEvent[];
+}
+
+/**
+ * An event as the session document holds it: with its session's tenant and workflow, so a
+ * change stream's update description alone (which carries only what a write appended, not the
+ * document) is enough to put it in the tenant's feed.
+ */
+export interface StoredEvent extends SessionEvent {
+  tenantId: string;
+  workflow: string;
+}
+
+export const toStoredEvent = (s: Pick<Session, "tenantId" | "workflow">, event: SessionEvent): StoredEvent => ({
+  ...clean(event),
+  tenantId: s.tenantId,
+  workflow: s.workflow,
+});
+
+export function fromStoredEvent(stored: StoredEvent): SessionEvent {
+  const { tenantId: _t, workflow: _w, ...event } = stored;
+  return event;
 }
 
 export interface ApiKeyDoc {
@@ -34,7 +60,7 @@ export interface EventDoc {
   sessionId: string;
   workflow: string;
   event: SessionEvent;
-  /** When the event was materialized; a TTL index purges old events. */
+  /** The server's time of the write that made the event; a TTL index purges old events by it. */
   at: Date;
 }
 
@@ -47,20 +73,29 @@ export function clean<T>(value: T): T {
   return out as T;
 }
 
-export function toSessionDoc(session: Session, publishedFrom: number, retentionMs: number): SessionDoc {
-  const { id, ...rest } = clean(session);
+export function toSessionDoc(session: Session, retentionMs: number): SessionDoc {
+  const { id, events, ...rest } = clean(session);
   return {
     _id: id,
     ...rest,
+    events: events.map((e) => toStoredEvent(session, e)),
     open: !closedStates.has(session.state),
-    publishedFrom,
+    eventsBefore: 0,
     retainUntil: new Date(session.createTime.getTime() + retentionMs),
   };
 }
 
 export function fromSessionDoc(doc: SessionDoc): Session {
-  const { _id, open: _o, publishedFrom: _p, retainUntil: _r, ...rest } = doc;
-  return { id: _id, ...rest };
+  const { _id, open: _o, eventsBefore: _p, retainUntil: _r, events, ...rest } = doc;
+  return { id: _id, ...rest, events: events.map(fromStoredEvent) };
+}
+
+/** Where the feed's materializers have got to: a resume token and the cursor it stands for. */
+export interface FeedStateDoc {
+  _id: "feed";
+  cursor: string;
+  token: unknown;
+  time: Date;
 }
 
 export function toApiKeyDoc(key: ApiKey): ApiKeyDoc {

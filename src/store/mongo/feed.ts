@@ -1,29 +1,29 @@
-import type { ChangeStream, ChangeStreamDocument, Collection, Timestamp } from "mongodb";
-import { Timestamp as BsonTimestamp } from "mongodb";
+import type { ChangeStream, ChangeStreamDocument, Collection, ResumeToken, Timestamp } from "mongodb";
 import type { Logger } from "pino";
-import type { Session } from "../../domain/session.js";
-import type { EventFeed, FeedEvent } from "../store.js";
-import type { EventDoc, SessionDoc } from "./documents.js";
+import type { EventFeed, FeedEvent } from "../../domain/event-feed.js";
+import { cursorBefore, cursorPattern, cursorSeconds, feedEventsOf } from "./change-events.js";
+import type { EventDoc, FeedStateDoc, SessionDoc } from "./documents.js";
 import { feedAfter } from "./queries.js";
 
 /**
- * The tenant-wide event feed on MongoDB. Events live in the session documents (so a write is
- * one round trip); the feed is an append-only `events` collection derived from those writes.
+ * The tenant-wide event feed on MongoDB, which needs a replica set (change streams).
  *
- * - On a replica set, a change stream on `sessions` is the source: each insert or replace
- *   carries its new events, and the change's cluster time (unique and ordered across the
- *   whole replica set) makes the cursor. Every replica runs the stream, so its watchers see
- *   every replica's events; each materializes them idempotently (the cursor is the _id).
- * - On a standalone server (no change streams), the writer appends its events itself and
- *   every replica polls the collection. Cursors then come from the writers' clocks, so order
- *   across replicas is as good as their clock sync; order within a session is always exact.
+ * Events live in the session documents, so a write stays one command. Every replica runs a
+ * change stream on `sessions`: the server emits committed writes in commit order, each with a
+ * cluster time that is unique and ordered across the replica set, which makes the cursor. Each
+ * replica materializes the events idempotently into `events` (the cursor is the `_id`, so the
+ * copies other replicas write collide harmlessly), advances its stable point and only then
+ * passes them to its subscribers. Processing is strictly sequential, so `events` always holds
+ * every event up to each replica's stable point.
+ *
+ * On any failure (the stream errors, a materialization fails) the feed goes down: subscribers
+ * are told (their streams end with a resume cursor), readiness fails, and the stream is reopened
+ * after a back-off from the last change fully processed, so nothing is skipped or repeated. A
+ * checkpoint (resume token and cursor) is saved about once a second, so a restarted replica
+ * resumes where the feed had got to, and events written while every replica was down are still
+ * materialized, as long as the oplog still holds them.
  */
-export type FeedMode = "change-stream" | "poll";
-
 export interface MongoFeed extends EventFeed {
-  readonly mode: FeedMode;
-  /** Called by the store after a successful write; appends the events itself in poll mode. */
-  written(session: Session, publishedFrom: number): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -31,38 +31,41 @@ export interface MongoFeed extends EventFeed {
 export interface MongoFeedOptions {
   sessions: Collection<SessionDoc>;
   events: Collection<EventDoc>;
-  mode: FeedMode | "auto";
-  /** For "auto": change streams need a replica set (or sharded cluster). */
-  isReplicaSet: () => Promise<boolean>;
-  pollMs?: number;
+  feedState: Collection<FeedStateDoc>;
+  /** The server's current cluster time, where a feed with no checkpoint starts. */
+  operationTime: () => Promise<Timestamp>;
+  /** How long `events` keeps events (its TTL index); older cursors cannot be resumed. */
+  retentionSeconds: number;
+  now?: () => Date;
+  /** First reopen delay after a failure; doubles up to 30 s. */
+  retryMs?: number;
+  checkpointMs?: number;
   logger?: Logger;
 }
 
-const hex = (n: number, width: number) => Math.max(0, Math.floor(n)).toString(16).padStart(width, "0").slice(-width);
-const cursorPattern = /^[0-9a-f]{24}$/;
-
-/** Cursor from a change's cluster time: seconds, increment, index within the write. */
-export const clusterCursor = (ts: Timestamp, index: number) => hex(ts.high, 8) + hex(ts.low, 8) + hex(index, 8);
+/** Slack for clock skew between this replica and the server when judging a cursor's age. */
+const skewSeconds = 3600;
 
 export function createMongoFeed(opts: MongoFeedOptions): MongoFeed {
-  const { sessions, events, pollMs = 200 } = opts;
-  const listeners = new Set<(events: readonly FeedEvent[]) => void>();
-  let mode: FeedMode = opts.mode === "poll" ? "poll" : "change-stream";
+  const { sessions, events, feedState, logger } = opts;
+  const now = opts.now ?? (() => new Date());
+  const listeners = new Set<{ onEvents: (events: readonly FeedEvent[]) => void; onDown?: (error: Error) => void }>();
   let stream: ChangeStream<SessionDoc> | undefined;
-  let poller: NodeJS.Timeout | undefined;
-  let lastPolled: string | undefined;
-  let lastMs = 0;
-  let counter = 0;
+  /** The last change fully processed: the resume point after a failure. */
+  let token: ResumeToken | undefined;
+  let startAt: Timestamp | undefined;
+  let stable = "0".repeat(24);
+  let up = false;
+  let stopped = false;
+  let retryMs = opts.retryMs ?? 200;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let lastCheckpoint = 0;
+  let chain: Promise<void> = Promise.resolve();
 
-  const notify = (batch: FeedEvent[]) => {
+  /** Appends events to `events`; a copy another replica appended first is fine. */
+  async function materialize(batch: FeedEvent[], at: Date) {
     if (batch.length === 0) return;
-    for (const listener of listeners) listener(batch);
-  };
-
-  /** Appends events to the collection; a copy another replica appended first is fine. */
-  async function materialize(batch: FeedEvent[]) {
-    if (batch.length === 0) return;
-    const docs: EventDoc[] = batch.map((f) => ({ _id: f.cursor, tenantId: f.tenantId, sessionId: f.sessionId, workflow: f.workflow, event: f.event, at: new Date() }));
+    const docs: EventDoc[] = batch.map((f) => ({ _id: f.cursor, tenantId: f.tenantId, sessionId: f.sessionId, workflow: f.workflow, event: f.event, at }));
     try {
       await events.insertMany(docs, { ordered: false });
     } catch (e) {
@@ -72,94 +75,109 @@ export function createMongoFeed(opts: MongoFeedOptions): MongoFeed {
     }
   }
 
-  /** The events a write added (those from `from` on), with their cursors. */
-  function eventsOf(
-    session: Pick<Session, "tenantId" | "workflow" | "events">,
-    sessionId: string,
-    from: number,
-    cursor: (index: number) => string,
-  ): FeedEvent[] {
-    return session.events.slice(from).map((event, i) => ({
-      tenantId: session.tenantId,
-      sessionId,
-      workflow: session.workflow,
-      cursor: cursor(i),
-      event,
-    }));
+  async function checkpoint(change: ChangeStreamDocument<SessionDoc>) {
+    if (now().getTime() - lastCheckpoint < (opts.checkpointMs ?? 1000)) return;
+    lastCheckpoint = now().getTime();
+    try {
+      // Only ever forward: a replica that is behind must not move the checkpoint back.
+      await feedState.updateOne({ _id: "feed", cursor: { $lt: stable } }, { $set: { cursor: stable, token: change._id, time: now() } }, { upsert: true });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 11000) throw e; // 11000: another replica is further on
+    }
   }
 
   async function onChange(change: ChangeStreamDocument<SessionDoc>) {
-    if ((change.operationType !== "insert" && change.operationType !== "replace") || !change.fullDocument) return;
-    const doc = change.fullDocument;
-    const batch = eventsOf(doc, doc._id, doc.publishedFrom, (i) => clusterCursor(change.clusterTime!, i));
-    await materialize(batch);
-    notify(batch);
+    const batch = feedEventsOf(change);
+    const at = new Date(change.clusterTime!.t * 1000);
+    await materialize(batch, at);
+    const last = batch.at(-1)?.cursor ?? cursorBefore(change.clusterTime!);
+    if (last > stable) stable = last;
+    token = change._id;
+    for (const listener of listeners) listener.onEvents(batch);
+    await checkpoint(change);
   }
 
-  async function openStream() {
-    // Resume where the feed ends, so writes made while this replica was down still get materialized.
-    const newest = await events.find({}, { sort: { _id: -1 }, limit: 1, projection: { _id: 1 } }).toArray();
-    const from = newest[0]?._id;
-    const startAtOperationTime = from ? new BsonTimestamp({ t: parseInt(from.slice(0, 8), 16), i: parseInt(from.slice(8, 16), 16) }) : undefined;
-    stream = sessions.watch<SessionDoc>([{ $match: { operationType: { $in: ["insert", "replace"] } } }], {
-      ...(startAtOperationTime ? { startAtOperationTime } : {}),
-    });
-    let chain = Promise.resolve();
-    stream.on("change", (change) => {
-      chain = chain.then(() => onChange(change)).catch((err: unknown) => opts.logger?.error({ err }, "event feed: materializing failed"));
-    });
-    stream.on("error", (err) => opts.logger?.error({ err }, "event feed: change stream failed"));
+  function goDown(error: Error) {
+    if (stopped) return;
+    const wasUp = up;
+    up = false;
+    if (wasUp) logger?.error({ err: error }, "event feed: down; ending streams and reopening the change stream");
+    for (const listener of listeners) listener.onDown?.(error);
+    const closing = stream;
+    stream = undefined;
+    void closing?.close().catch(() => {});
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => void open(), retryMs);
+    retryTimer.unref();
+    retryMs = Math.min(retryMs * 2, 30_000);
   }
 
-  async function poll() {
-    const batch = await events.find(lastPolled ? { _id: { $gt: lastPolled } } : {}, { sort: { _id: 1 }, limit: 1000 }).toArray();
-    if (batch.length === 0) return;
-    lastPolled = batch.at(-1)!._id;
-    notify(batch.map((d) => ({ tenantId: d.tenantId, sessionId: d.sessionId, workflow: d.workflow, cursor: d._id, event: d.event })));
+  async function open() {
+    if (stopped) return;
+    try {
+      const resume = token ? { resumeAfter: token } : startAt ? { startAtOperationTime: startAt } : {};
+      const opened = sessions.watch<SessionDoc>([{ $match: { operationType: { $in: ["insert", "update", "replace"] } } }], resume);
+      stream = opened;
+      chain = Promise.resolve();
+      opened.on("change", (change: ChangeStreamDocument<SessionDoc>) => {
+        chain = chain.then(async () => {
+          if (stream !== opened) return; // a failed stream's leftovers: the reopened one repeats them
+          try {
+            await onChange(change);
+          } catch (e) {
+            goDown(e as Error);
+          }
+        });
+      });
+      opened.on("error", (error: Error) => {
+        if (stream === opened) goDown(error);
+      });
+      up = true;
+      retryMs = opts.retryMs ?? 200;
+    } catch (e) {
+      goDown(e as Error);
+    }
   }
 
   return {
-    get mode() {
-      return mode;
-    },
-    async written(session, publishedFrom) {
-      if (mode !== "poll") return;
-      // Writer clock: milliseconds, a counter within the millisecond, the index in the write.
-      const ms = Date.now();
-      counter = ms === lastMs ? counter + 1 : 0;
-      lastMs = ms;
-      await materialize(eventsOf(session, session.id, publishedFrom, (i) => hex(ms, 12) + hex(counter, 4) + hex(i, 8)));
-    },
-    async read(tenantId, afterCursor, limit) {
-      const docs = await events.find(feedAfter(tenantId, afterCursor), { sort: { _id: 1 }, limit }).toArray();
+    async read(tenantId, afterCursor, upTo, limit) {
+      const filter = feedAfter(tenantId, afterCursor, upTo);
+      const docs = await events.find(filter, { sort: { _id: 1 }, limit }).toArray();
       return docs.map((d) => ({ tenantId: d.tenantId, sessionId: d.sessionId, workflow: d.workflow, cursor: d._id, event: d.event }));
     },
-    async head(tenantId) {
-      const [doc] = await events.find(feedAfter(tenantId, undefined), { sort: { _id: -1 }, limit: 1, projection: { _id: 1 } }).toArray();
-      return doc?._id;
+    stablePoint: () => stable,
+    async checkResumable(tenantId, cursor) {
+      // The TTL index purges by the write's server time, which the cursor carries: a cursor
+      // younger than the retention (less skew) has nothing after it purged yet.
+      if (cursorSeconds(cursor) >= now().getTime() / 1000 - opts.retentionSeconds + skewSeconds) return undefined;
+      const [oldest] = await events.find(feedAfter(tenantId, undefined, undefined), { sort: { _id: 1 }, limit: 1, projection: { _id: 1 } }).toArray();
+      if (oldest && cursor >= oldest._id) return undefined;
+      return { oldestCursor: oldest?._id ?? stable };
     },
     isCursor: (value) => cursorPattern.test(value),
-    subscribe(listener) {
+    healthy: () => up,
+    subscribe(onEvents, onDown) {
+      const listener = { onEvents, ...(onDown ? { onDown } : {}) };
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async start() {
-      if (opts.mode === "auto") mode = (await opts.isReplicaSet()) ? "change-stream" : "poll";
-      if (mode === "change-stream") {
-        await openStream();
-        return;
+      const state = await feedState.findOne({ _id: { $eq: "feed" } });
+      if (state) {
+        token = state.token as ResumeToken;
+        stable = state.cursor;
+      } else {
+        startAt = await opts.operationTime();
+        stable = cursorBefore(startAt);
       }
-      opts.logger?.warn("event feed: no replica set, so no change streams; polling the events collection instead");
-      const [newest] = await events.find({}, { sort: { _id: -1 }, limit: 1, projection: { _id: 1 } }).toArray();
-      lastPolled = newest?._id;
-      poller = setInterval(() => {
-        poll().catch((err: unknown) => opts.logger?.error({ err }, "event feed: polling failed"));
-      }, pollMs);
-      poller.unref();
+      await open();
     },
     async stop() {
-      clearInterval(poller);
+      stopped = true;
+      up = false;
+      clearTimeout(retryTimer);
       await stream?.close().catch(() => {});
+      await chain.catch(() => {});
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { CreateIndexesOptions, IndexSpecification } from "mongodb";
 
 export interface IndexDeclaration {
-  collection: "sessions" | "events" | "apiKeys" | "identityLinks" | "configurations";
+  collection: "sessions" | "events" | "apiKeys" | "identityLinks" | "configurations" | "feedState";
   name: string;
   key: IndexSpecification;
   options?: Omit<CreateIndexesOptions, "name">;

@@ -1,8 +1,11 @@
-import { MongoServerError, type Collection, type Db } from "mongodb";
+import { MongoServerError, type Collection, type Db, type Timestamp } from "mongodb";
+import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import { billableEventOf, periodOf } from "../../domain/billing.js";
+import { DomainError } from "../../domain/errors.js";
 import type { Session } from "../../domain/session.js";
-import { DuplicateKeyError, type Store } from "../store.js";
+import { DuplicateKeyError, type Store } from "../../domain/store.js";
+import { deepFreeze } from "../freeze.js";
 import {
   fromApiKeyDoc,
   fromConfigDoc,
@@ -15,12 +18,14 @@ import {
   type ApiKeyDoc,
   type ConfigDoc,
   type EventDoc,
+  type FeedStateDoc,
   type IdentityLinkDoc,
   type SessionDoc,
 } from "./documents.js";
-import { createMongoFeed, type FeedMode, type MongoFeed } from "./feed.js";
+import { createMongoFeed, type MongoFeed } from "./feed.js";
 import { indexDeclarations } from "./indexes.js";
 import * as q from "./queries.js";
+import { sessionUpdate } from "./session-update.js";
 
 export interface MongoCollections {
   sessions: Collection<SessionDoc>;
@@ -28,16 +33,19 @@ export interface MongoCollections {
   apiKeys: Collection<ApiKeyDoc>;
   identityLinks: Collection<IdentityLinkDoc>;
   configurations: Collection<ConfigDoc>;
+  feedState: Collection<FeedStateDoc>;
 }
 
 export interface MongoStoreOptions {
   collections: MongoCollections;
   /** Answers readiness checks, e.g. a `ping` command. */
   ping: () => Promise<void>;
-  isReplicaSet: () => Promise<boolean>;
-  feedMode?: FeedMode | "auto";
+  /** The server's current cluster time (see MongoFeedOptions). */
+  operationTime: () => Promise<Timestamp>;
   /** How long a session document and its audit trail are kept (SPEC §1: 5 years by default). */
   retentionMs?: number;
+  /** How long feed events are kept (the `events` TTL index): 7 days by default. */
+  eventRetentionSeconds?: number;
   /** Aggregates kept for getForUpdate, so a continuing write costs one round trip. */
   cacheSize?: number;
   close?: () => Promise<void>;
@@ -49,6 +57,21 @@ export interface MongoStore extends Store {
 }
 
 const fiveYearsMs = 5 * 365.25 * 24 * 3600 * 1000;
+
+/** MongoDB's codes for a document over 16 MiB: on insert, and for an update's result. */
+const tooLargeCodes = new Set([10334, 17419, 17420]);
+
+/**
+ * A write error in the store's terms: which unique constraint a duplicate key hit, or a
+ * document over the server's size limit, which the session limits keep out of reach; should
+ * one get there regardless, the client hears the session is full rather than INTERNAL.
+ */
+function writeErrorOf(error: unknown): Error | undefined {
+  if (error instanceof MongoServerError && tooLargeCodes.has(Number(error.code))) {
+    return new DomainError("SESSION_FULL", "the session has reached the largest size it may have; start a new session");
+  }
+  return duplicateOf(error);
+}
 
 /** The index a duplicate-key error came from, mapped to the store's unique constraints. */
 function duplicateOf(error: unknown): DuplicateKeyError | undefined {
@@ -62,58 +85,52 @@ function duplicateOf(error: unknown): DuplicateKeyError | undefined {
 
 /**
  * The production store. A session is one document written in one command: insertOne when it
- * is created, replaceOne guarded by its version afterwards. No multi-document transactions.
+ * is created, then updateOne guarded by its version, carrying only what changed ($set, $push).
+ * No multi-document transactions.
  */
 export function createMongoStore(opts: MongoStoreOptions): MongoStore {
-  const { sessions, apiKeys, events, identityLinks, configurations } = opts.collections;
+  const { sessions, apiKeys, events, identityLinks, configurations, feedState } = opts.collections;
   const retentionMs = opts.retentionMs ?? fiveYearsMs;
-  const cacheSize = opts.cacheSize ?? 10_000;
-  // Last-known aggregates, by tenant|id: a stale entry only costs a failed version check.
-  const cache = new Map<string, Session>();
-  const remember = (s: Session) => {
-    const key = `${s.tenantId}|${s.id}`;
-    cache.delete(key);
-    cache.set(key, structuredClone(s));
-    if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
-  };
+  // Last-known aggregates, frozen and shared rather than copied: a stale entry costs a failed
+  // version check on a write, and a refusal is re-checked on a fresh read (see write-loop.ts).
+  const cache = new LRUCache<string, Session>({ max: opts.cacheSize ?? 10_000 });
+  const remember = (s: Session) => void cache.set(`${s.tenantId}|${s.id}`, deepFreeze(s));
   const feed = createMongoFeed({
     sessions,
     events,
-    mode: opts.feedMode ?? "auto",
-    isReplicaSet: opts.isReplicaSet,
+    feedState,
+    operationTime: opts.operationTime,
+    retentionSeconds: opts.eventRetentionSeconds ?? 7 * 86_400,
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
 
-  const toDoc = (s: Session, publishedFrom: number) => toSessionDoc(s, publishedFrom, retentionMs);
   const read = async (filter: object) => {
     const doc = await sessions.findOne(filter);
     return doc ? fromSessionDoc(doc) : undefined;
   };
+
 
   return {
     feed,
     sessions: {
       async insert(session) {
         try {
-          await sessions.insertOne(toDoc(session, 0));
+          await sessions.insertOne(toSessionDoc(session, retentionMs));
         } catch (e) {
-          throw duplicateOf(e) ?? e;
+          throw writeErrorOf(e) ?? e;
         }
         remember(session);
-        await feed.written(session, 0);
       },
       async update(session, previous) {
-        const key = `${session.tenantId}|${session.id}`;
-        const from = previous.events.length;
         let result;
         try {
-          result = await sessions.replaceOne(q.sessionAtVersion(session.tenantId, session.id, previous.version), toDoc(session, from));
+          result = await sessions.updateOne(q.sessionAtVersion(session.tenantId, session.id, previous.version), sessionUpdate(previous, session));
         } catch (e) {
-          throw duplicateOf(e) ?? e;
+          cache.delete(`${session.tenantId}|${session.id}`);
+          throw writeErrorOf(e) ?? e;
         }
-        if (result.matchedCount === 1) await feed.written(session, from);
         if (result.matchedCount !== 1) {
-          cache.delete(key);
+          cache.delete(`${session.tenantId}|${session.id}`);
           return false;
         }
         remember(session);
@@ -126,10 +143,10 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
       },
       async getForUpdate(tenantId, id) {
         const cached = cache.get(`${tenantId}|${id}`);
-        if (cached) return structuredClone(cached);
+        if (cached) return { session: cached, fresh: false };
         const session = await read(q.sessionById(tenantId, id));
         if (session) remember(session);
-        return session;
+        return { session, fresh: true };
       },
       findByRequestId: (tenantId, requestId) => read(q.sessionByRequestId(tenantId, requestId)),
       findReplacement: (tenantId, replacedId) => read(q.replacementOf(tenantId, replacedId)),
@@ -141,7 +158,7 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
       async listBillableEvents(tenantId, query) {
         const { filter, sort, limit, projection } = q.billableEvents(tenantId, query);
         const docs = await sessions.find(filter, { sort, limit, projection }).toArray();
-        return docs.map((d) => billableEventOf({ id: d._id, workflow: d.workflow, market: d.market, createTime: d.createTime } as Session));
+        return docs.map((d) => billableEventOf({ id: d._id, workflow: d.workflow, market: d.market, createTime: d.createTime }));
       },
       async countUsage(tenantId, query) {
         const rows = await sessions.aggregate<{ _id: { period: Date; workflow: string }; count: number }>(q.usagePipeline(tenantId, query)).toArray();

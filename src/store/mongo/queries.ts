@@ -1,5 +1,5 @@
 import type { Document } from "mongodb";
-import type { BillableEventQuery, SessionQuery, UsageQuery } from "../store.js";
+import type { BillableEventQuery, SessionQuery, UsageQuery } from "../../domain/store.js";
 
 /**
  * Every filter, sort and pipeline the MongoDB store sends, as pure functions of their inputs,
@@ -77,10 +77,10 @@ export function usagePipeline(tenantId: string, q: UsageQuery): Document[] {
 /** Not-closed sessions past their expire time, any tenant: the sweep's query. */
 export const expiredOpen = (now: Date) => ({ open: { $eq: true }, expireTime: { $lte: now } });
 
-export const feedAfter = (tenantId: string, afterCursor: string | undefined) => ({
-  tenantId: { $eq: tenantId },
-  ...(afterCursor !== undefined ? { _id: { $gt: afterCursor } } : {}),
-});
+export const feedAfter = (tenantId: string, afterCursor: string | undefined, upTo: string | undefined) => {
+  const range = { ...(afterCursor !== undefined ? { $gt: afterCursor } : {}), ...(upTo !== undefined ? { $lte: upTo } : {}) };
+  return { tenantId: { $eq: tenantId }, ...(Object.keys(range).length ? { _id: range } : {}) };
+};
 
 export const apiKeyByHash = (hash: string) => ({ _id: { $eq: hash } });
 

@@ -1,28 +1,36 @@
-import type { ApiKey } from "../domain/api-key.js";
-import type { IdentityLink } from "../domain/identity-graph.js";
-import type { TenantConfig } from "../domain/thresholds.js";
-import { billableEventOf, countUsage } from "../domain/billing.js";
-import { isClosed, type Session } from "../domain/session.js";
-import { DuplicateKeyError, type BillableEventQuery, type FeedEvent, type SessionQuery, type Store } from "./store.js";
+import type { ApiKey } from "../../domain/api-key.js";
+import type { IdentityLink } from "../../domain/identity-graph.js";
+import type { TenantConfig } from "../../domain/thresholds.js";
+import { billableEventOf, countUsage } from "../../domain/billing.js";
+import { isClosed, type Session } from "../../domain/session.js";
+import { DuplicateKeyError, type BillableEventQuery, type SessionQuery, type Store } from "../../domain/store.js";
+import { createMemoryFeed } from "./feed.js";
+import { frozenCopy } from "../freeze.js";
+import { applyChange } from "./session-changes.js";
+
+export interface MemoryStoreOptions {
+  /** The clock retention is measured by; the system clock when unset. */
+  now?: () => Date;
+  /** How long feed events are kept for resuming streams (7 days by default, as on MongoDB). */
+  eventRetentionMs?: number;
+}
 
 /**
  * The embedded default store: everything in process memory, lost on restart.
- * Each method runs to completion without awaiting, so every write is atomic, and aggregates
- * are copied in and out so no caller can change stored state behind the store's back.
+ * Each method runs to completion without awaiting, so every write is atomic. Aggregates are
+ * stored frozen and handed out as they are: reads copy nothing, a write copies only what it
+ * changed, and a caller that tried to change stored state would get a TypeError.
  */
-export function createMemoryStore(): Store {
+export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   // Sessions by tenant, then id: a tenant's reads never look at another tenant's sessions.
   const tenants = new Map<string, Map<string, Session>>();
   const byRequestId = new Map<string, string>(); // tenant|requestId -> id
   const byReplaces = new Map<string, string>(); // tenant|replaced id -> id
   const byLinkHash = new Map<string, { tenantId: string; id: string }>(); // link token hash -> session
   const apiKeys = new Map<string, ApiKey>(); // hash -> key
-  const feeds = new Map<string, FeedEvent[]>(); // tenant -> its events in order
-  const listeners = new Set<(events: readonly FeedEvent[]) => void>();
   const links = new Map<string, IdentityLink>(); // tenant|session -> link
   const configs = new Map<string, TenantConfig[]>(); // tenant -> revisions, oldest first
-  // Fixed width, so cursors compare as strings in feed order.
-  const cursorOf = (n: number) => n.toString().padStart(16, "0");
+  const feed = createMemoryFeed({ now: opts.now ?? (() => new Date()), retentionMs: opts.eventRetentionMs ?? 7 * 86_400_000 });
 
   const k = (tenantId: string, id: string) => `${tenantId}|${id}`;
   const copy = <T>(value: T): T => structuredClone(value);
@@ -31,41 +39,21 @@ export function createMemoryStore(): Store {
   const put = (session: Session) => {
     let own = tenants.get(session.tenantId);
     if (!own) tenants.set(session.tenantId, (own = new Map()));
-    own.set(session.id, copy(session));
-  };
-  const read = (tenantId: string, id: string) => {
-    const found = stored(tenantId, id);
-    return found && copy(found);
+    own.set(session.id, session);
   };
 
-  /** Request ids the session adds that another session of the tenant already holds. */
-  function checkRequestIds(session: Session) {
-    for (const record of session.audit) {
+  /** Request ids among `records` that another session of the tenant already holds. */
+  function checkRequestIds(session: Pick<Session, "tenantId" | "id">, records: Session["audit"]) {
+    for (const record of records) {
       const owner = byRequestId.get(k(session.tenantId, record.requestId));
       if (owner !== undefined && owner !== session.id) throw new DuplicateKeyError("requestId");
     }
   }
-  /** Appends the events this write adds (those past `known`) to the tenant's feed and tells listeners. */
-  function publish(session: Session, known: number) {
-    const added = session.events.slice(known);
-    if (added.length === 0) return;
-    let feed = feeds.get(session.tenantId);
-    if (!feed) feeds.set(session.tenantId, (feed = []));
-    const appended = added.map((event, i) => ({
-      tenantId: session.tenantId,
-      sessionId: session.id,
-      workflow: session.workflow,
-      cursor: cursorOf(feed!.length + 1 + i),
-      event: copy(event),
-    }));
-    feed.push(...appended);
-    for (const listener of listeners) listener(appended);
-  }
 
-  function index(session: Session, previous?: Session) {
+  function index(session: Session, records: Session["audit"], previous?: Session) {
     if (previous?.linkTokenHash && previous.linkTokenHash !== session.linkTokenHash) byLinkHash.delete(previous.linkTokenHash);
     if (session.linkTokenHash) byLinkHash.set(session.linkTokenHash, { tenantId: session.tenantId, id: session.id });
-    for (const record of session.audit) byRequestId.set(k(session.tenantId, record.requestId), session.id);
+    for (const record of records) byRequestId.set(k(session.tenantId, record.requestId), session.id);
     if (session.replaces) byReplaces.set(k(session.tenantId, session.replaces), session.id);
   }
 
@@ -94,44 +82,45 @@ export function createMemoryStore(): Store {
         if (session.replaces && byReplaces.has(k(session.tenantId, session.replaces))) {
           throw new DuplicateKeyError("replaces");
         }
-        checkRequestIds(session);
-        put(session);
-        index(session);
-        publish(session, 0);
+        checkRequestIds(session, session.audit);
+        const frozen = frozenCopy(session);
+        put(frozen);
+        index(frozen, frozen.audit);
+        feed.publish(frozen, frozen.events);
       },
       async update(session, previous) {
         const current = stored(session.tenantId, session.id);
         if (!current || current.version !== previous.version) return false;
-        checkRequestIds(session);
-        put(session);
-        index(session, current);
-        publish(session, current.events.length);
+        const { stored: next, appended } = applyChange(current, previous, session);
+        checkRequestIds(next, appended.audit ?? []);
+        put(next);
+        index(next, appended.audit ?? [], current);
+        feed.publish(next, appended.events ?? []);
         return true;
       },
       async get(tenantId, id) {
-        return read(tenantId, id);
+        return stored(tenantId, id);
       },
       async getForUpdate(tenantId, id) {
-        return read(tenantId, id);
+        return { session: stored(tenantId, id), fresh: true };
       },
       async findByRequestId(tenantId, requestId) {
         const id = byRequestId.get(k(tenantId, requestId));
-        return id === undefined ? undefined : read(tenantId, id);
+        return id === undefined ? undefined : stored(tenantId, id);
       },
       async findByLinkTokenHash(hash) {
         const owner = byLinkHash.get(hash);
-        return owner && read(owner.tenantId, owner.id);
+        return owner && stored(owner.tenantId, owner.id);
       },
       async findReplacement(tenantId, replacedId) {
         const id = byReplaces.get(k(tenantId, replacedId));
-        return id === undefined ? undefined : read(tenantId, id);
+        return id === undefined ? undefined : stored(tenantId, id);
       },
       async list(tenantId, query) {
         return [...tenantSessions(tenantId).values()]
           .filter((s) => matches(s, query))
           .sort((a, b) => (a.id < b.id ? 1 : -1))
-          .slice(0, query.limit)
-          .map(copy);
+          .slice(0, query.limit);
       },
       async listBillableEvents(tenantId, q) {
         return billableIn(tenantId, q)
@@ -147,8 +136,7 @@ export function createMemoryStore(): Store {
         return [...tenants.values()]
           .flatMap((own) => [...own.values()])
           .filter((s) => !isClosed(s) && s.expireTime <= now)
-          .slice(0, limit)
-          .map(copy);
+          .slice(0, limit);
       },
     },
     identity: {
@@ -183,22 +171,7 @@ export function createMemoryStore(): Store {
           .map(copy);
       },
     },
-    events: {
-      async read(tenantId, afterCursor, limit) {
-        const feed = feeds.get(tenantId) ?? [];
-        const start = afterCursor === undefined ? 0 : Number(afterCursor);
-        return feed.slice(start, start + limit).map(copy);
-      },
-      async head(tenantId) {
-        const length = feeds.get(tenantId)?.length ?? 0;
-        return length === 0 ? undefined : cursorOf(length);
-      },
-      isCursor: (value) => /^\d{16}$/.test(value),
-      subscribe(listener) {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    },
+    events: feed,
     apiKeys: {
       async findByHash(hash) {
         const key = apiKeys.get(hash);
