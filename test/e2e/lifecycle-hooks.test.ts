@@ -113,7 +113,8 @@ describe("lifecycle hooks over real streams", () => {
     expect(screens.warningScreens.map((s) => s.status)).toEqual([WarningScreenStatus.ACKNOWLEDGED, WarningScreenStatus.PRESENTED]);
     expect((await c.sessions.getAuditTrail({ sessionId: id })).records).toHaveLength(2);
     // A closed session refuses further input.
-    await c.submissions.submit({ sessionId: id, workflow: "payment" }).catch((e) => expect(reason(e)).toBe("INPUT_COMPLETE"));
+    await expect(c.submissions.submit({ sessionId: id, workflow: "payment" })).rejects.toSatisfy((e) => reason(e) === "INPUT_COMPLETE");
+    expect((await c.sessions.getAuditTrail({ sessionId: id })).records).toHaveLength(2);
   });
 
   it("lets a front end report a failure, once, and tells the watchers", async () => {
@@ -173,6 +174,9 @@ describe("lifecycle hooks over real streams", () => {
     } catch (e) {
       expect(ConnectError.from(e).code).toBe(Code.Canceled);
     }
+    // The abort lands after what was already in flight: a gap-free prefix of at least three.
+    expect(first.length).toBeGreaterThanOrEqual(3);
+    expect(first).toEqual(first.map((_, i) => BigInt(i + 1)));
     await acks.acknowledge({ sessionId: id, screenId: analysed.session!.warningScreens[0]!.id, acknowledgement: Acknowledgement.PROCEED });
     const rest: bigint[] = [];
     const resumed = (async () => {
