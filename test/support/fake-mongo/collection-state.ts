@@ -1,5 +1,6 @@
 import type { Document } from "mongodb";
 import { indexKey } from "./bson-values.js";
+import { duplicateKeyError } from "./server-errors.js";
 import { createIndexSet, type IndexSet, type IndexSpec } from "./unique-indexes.js";
 
 /**
@@ -38,6 +39,8 @@ export function createCollectionState(db: string, name: string): CollectionState
     get: (id) => docs.get(idKey(id)),
     insert(doc) {
       const key = idKey(doc["_id"]);
+      // The _id index: documents are keyed by _id, so a taken one is a duplicate of index _id_.
+      if (docs.has(key)) throw duplicateKeyError(ns, "_id_", { _id: 1 }, { _id: doc["_id"] });
       indexes.check(key, doc);
       indexes.put(key, undefined, doc);
       docs.set(key, doc);

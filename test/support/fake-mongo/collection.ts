@@ -130,6 +130,16 @@ export function createCollection(server: Server, name: string) {
     };
   }
 
+  /**
+   * mingo may modify its input (e.g. $addFields with a dotted path), so the pipeline runs on
+   * copies: of the documents a leading $match selects (mingo's Query only reads), else of all.
+   */
+  function runPipeline(pipeline: Document[]): Document[] {
+    const first = pipeline[0]?.["$match"] as Document | undefined;
+    const input = first ? matching(first) : state().all();
+    return (aggregate(input.map((d) => copyDocument(d, bson)), pipeline as never) as Document[]).map((d) => copyDocument(d, bson));
+  }
+
   const sizeOfAll = (docs: Document[]) => docs.reduce((n, d) => n + size(d), 0);
 
   function update(filter: Document, updateDoc: Document, options: { upsert?: boolean } | undefined, multi: boolean): Promise<UpdateResult> {
@@ -297,9 +307,7 @@ export function createCollection(server: Server, name: string) {
 
     aggregate(pipeline: Document[] = []) {
       const p = wire(pipeline);
-      return createAggregateCursor(() =>
-        read("aggregate", [p], () => (aggregate(state().all(), p as never) as Document[]).map((d) => copyDocument(d, bson)), sizeOfAll),
-      );
+      return createAggregateCursor(() => read("aggregate", [p], () => runPipeline(p), sizeOfAll));
     },
 
     async countDocuments(filter: Document = {}) {

@@ -10,6 +10,7 @@ import { duplicateKeyError, parallelArraysError, serverError } from "./server-er
  * and no index may have two array-valued fields in one document (parallel arrays). Missing
  * fields index as null, so two documents without the field collide in a non-partial unique
  * index, exactly as on the server. Non-unique indexes are otherwise not modeled (no TTL purge).
+ * The _id index is the collection's own key (see collection-state.ts).
  */
 export interface IndexSpec {
   name: string;
@@ -157,6 +158,5 @@ export function createIndexSet(ns: string): IndexSet {
     put: (id, previous, next) => put(id, previous, next),
     specs: () => entries.map((e) => e.spec),
   };
-  set.add({ name: "_id_", key: { _id: 1 }, unique: true }, []);
   return set;
 }
