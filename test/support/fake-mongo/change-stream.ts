@@ -48,8 +48,9 @@ export function createChangeStream(server: Server, collection: string, pipeline:
   let startError: Error | undefined = server.nextWatchFailure;
   server.nextWatchFailure = undefined;
 
+  // A null token (a stream closed before it saw anything) means no resume point.
   const resumeFrom = options.startAfter ?? options.resumeAfter;
-  if (resumeFrom !== undefined) {
+  if (resumeFrom != null) {
     const ts = parseToken(resumeFrom);
     if (!ts) startError ??= badResumeTokenError(resumeFrom);
     else if (!oplog.holdsFrom(ts)) startError ??= historyLostError();
