@@ -4,7 +4,8 @@ import type { RequestHandler } from "./one-port.js";
 
 /**
  * Plain HTTP probes beside the RPCs, for load balancers and orchestrators that do not speak
- * gRPC: /healthz is liveness (the process answers), /readyz is readiness (serving and the store answers).
+ * gRPC: /healthz is liveness (the process answers), /readyz is readiness (serving, the store
+ * answers, and the event feed is up: a replica whose feed is down could not deliver every event).
  */
 export function createProbes({ health, store }: { health: HealthState; store: Store }): RequestHandler {
   return (req, res) => {
@@ -17,6 +18,7 @@ export function createProbes({ health, store }: { health: HealthState; store: St
     if (path === "/healthz") return reply(200, "ok");
     if (path === "/readyz") {
       if (health.get("") !== ServingStatus.SERVING) return reply(503, "shutting down");
+      if (!store.events.healthy()) return reply(503, "event feed down");
       store.ping().then(
         () => reply(200, "ready"),
         () => reply(503, "store unavailable"),

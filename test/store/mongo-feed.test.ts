@@ -1,95 +1,124 @@
 import { Timestamp } from "mongodb";
 import { describe, expect, it, vi } from "vitest";
-import type { Session } from "../../src/domain/session.js";
-import { createSession } from "../../src/domain/stitching.js";
+import type { FeedEvent } from "../../src/domain/event-feed.js";
 import { defaultLifetimePolicy } from "../../src/domain/policy.js";
-import { clusterCursor } from "../../src/store/mongo/feed.js";
-import { indexDeclarations } from "../../src/store/mongo/indexes.js";
-import { createMongoStore } from "../../src/store/mongo/mongo-store.js";
-import { toSessionDoc } from "../../src/store/mongo/documents.js";
-import type { FeedEvent } from "../../src/domain/store.js";
-import { createFakeCollection } from "../support/mingo-collection.js";
+import type { Session, SessionEvent } from "../../src/domain/session.js";
+import { createSession, sealChange } from "../../src/domain/stitching.js";
+import { clusterCursor } from "../../src/store/mongo/change-events.js";
+import type { MongoStore } from "../../src/store/mongo/mongo-store.js";
+import { createFakeDatabase, startFakeReplica } from "../support/fake-replicas.js";
 
-const declared = indexDeclarations({ eventRetentionSeconds: 3600 });
-function database() {
-  return {
-    sessions: createFakeCollection(declared.filter((i) => i.collection === "sessions")),
-    events: createFakeCollection(declared.filter((i) => i.collection === "events")),
-    apiKeys: createFakeCollection(),
-    identityLinks: createFakeCollection(),
-    configurations: createFakeCollection(declared.filter((i) => i.collection === "configurations")),
-  };
-}
-function replica(db: ReturnType<typeof database>, feedMode: "poll" | "change-stream") {
-  return createMongoStore({
-    collections: {
-      sessions: db.sessions.collection,
-      events: db.events.collection,
-      apiKeys: db.apiKeys.collection,
-      identityLinks: db.identityLinks.collection,
-      configurations: db.configurations.collection,
-    },
-    ping: async () => {},
-    isReplicaSet: async () => feedMode === "change-stream",
-    feedMode,
-  });
-}
 let n = 0;
-const session = (tenantId = "acme"): Session =>
-  createSession(
-    { tenantId, id: `0197f665-6c88-7512-bc33-${String(++n).padStart(12, "0")}`, workflow: "w", market: "", origin: "SUBMISSION", policy: defaultLifetimePolicy },
-    new Date("2026-01-01T00:00:00Z"),
-  );
+/** A new session as the service writes one: with the audit record of the request that made it. */
+const session = (tenantId = "acme"): Session => {
+  const id = `0197f665-6c88-7512-bc33-${String(++n).padStart(12, "0")}`;
+  const s = createSession({ tenantId, id, workflow: "w", market: "", origin: "SUBMISSION", policy: defaultLifetimePolicy }, new Date("2026-01-01T00:00:00Z"));
+  return sealChange(s, { requestId: `r-${id}`, fingerprint: "", procedure: "/p", principal: "key:k", provided: {} }, {}, s.createTime);
+};
+const withEvents = (s: Session, count: number): Session => {
+  const added: SessionEvent[] = Array.from({ length: count }, (_, i) => ({ sequence: s.events.length + i + 1, type: "SUBMISSION", time: new Date(), state: "OPEN" }));
+  return { ...s, version: s.version + 1, events: [...s.events, ...added] };
+};
+const record = (store: MongoStore) => {
+  const seen: FeedEvent[] = [];
+  store.events.subscribe((events) => seen.push(...events));
+  return seen;
+};
+const key = (e: FeedEvent) => `${e.sessionId}#${e.event.sequence}`;
 
-describe("event feed across replicas", () => {
-  it("polling: a replica's watchers see events another replica wrote, and resume by cursor", async () => {
-    const db = database();
-    const a = replica(db, "poll");
-    const b = replica(db, "poll");
-    await a.feed.start();
-    await b.feed.start();
-    const seen: FeedEvent[] = [];
-    b.events.subscribe((events) => seen.push(...events));
+describe("the MongoDB event feed across replicas", () => {
+  it("gives every replica every committed event once, in commit order, with ordered cursors, even when writes commit out of order", async () => {
+    const fake = createFakeDatabase({ commitLatencyMs: [0, 4], replyLatencyMs: [0, 3] });
+    const replicas = await Promise.all([startFakeReplica(fake), startFakeReplica(fake), startFakeReplica(fake)]);
+    const seen = replicas.map(record);
+    const sessions = Array.from({ length: 12 }, () => session());
+    // Concurrent writers on every replica: inserts, then each session grows by one write of two events.
+    await Promise.all(sessions.map((s, i) => replicas[i % 3]!.sessions.insert(s)));
+    await Promise.all(sessions.map((s, i) => replicas[(i + 1) % 3]!.sessions.update(withEvents(s, 2), s)));
+    await fake.idle();
+    const expected = sessions.flatMap((s) => [1, 2, 3].map((q) => `${s.id}#${q}`)).sort();
+    for (const s of seen) await vi.waitFor(() => expect(s.map(key).sort()).toEqual(expected));
+    for (const s of seen) {
+      const cursors = s.map((e) => e.cursor);
+      expect([...cursors].sort()).toEqual(cursors); // delivered in feed order
+      expect(new Set(cursors).size).toBe(cursors.length);
+      for (const id of sessions.map((x) => x.id)) {
+        expect(s.filter((e) => e.sessionId === id).map((e) => e.event.sequence)).toEqual([1, 2, 3]);
+      }
+    }
+    // Every replica delivered the same feed; the collection holds each event once.
+    expect(seen[1]!.map((e) => e.cursor)).toEqual(seen[0]!.map((e) => e.cursor));
+    expect(fake.docs("events").map((d) => d["_id"]).sort()).toEqual(seen[0]!.map((e) => e.cursor));
+    // Everything at or below a replica's stable point is readable.
+    const stable = replicas[2]!.events.stablePoint();
+    expect((await replicas[2]!.events.read("acme", undefined, stable, 1000)).map((e) => e.cursor)).toEqual(seen[2]!.map((e) => e.cursor));
+    await Promise.all(replicas.map((r) => r.close()));
+  });
+
+  it("goes down when its change stream fails, tells subscribers, and resumes from the last change without loss or repeat", async () => {
+    const fake = createFakeDatabase();
+    const a = await startFakeReplica(fake);
+    const b = await startFakeReplica(fake);
+    const seen = record(b);
+    const downs: Error[] = [];
+    b.events.subscribe(() => {}, (e) => downs.push(e));
     const s = session();
     await a.sessions.insert(s);
-    await vi.waitFor(() => expect(seen.map((e) => [e.sessionId, e.event.type])).toEqual([[s.id, "OPENED"]]), { timeout: 3000 });
-    const next = { ...s, version: 1, events: [...s.events, { sequence: 2, type: "SUBMISSION" as const, time: new Date(), state: "OPEN" as const }] };
-    await b.sessions.update(next, s);
-    expect((await a.events.read("acme", seen[0]!.cursor, 10)).map((e) => e.event.sequence)).toEqual([2]);
+    await vi.waitFor(() => expect(seen.map(key)).toEqual([`${s.id}#1`]));
+    fake.failChangeStreams();
+    await vi.waitFor(() => expect(downs).toHaveLength(1));
+    expect(b.events.healthy()).toBe(false);
+    // Written while b's stream is down: it must arrive once the stream is back.
+    await a.sessions.update(withEvents(s, 2), s);
+    await vi.waitFor(() => expect(b.events.healthy()).toBe(true));
+    await vi.waitFor(() => expect(seen.map(key)).toEqual([1, 2, 3].map((q) => `${s.id}#${q}`)));
     await a.close();
     await b.close();
   });
 
-  it("change streams: each insert or replace publishes its new events with cluster-time cursors, once", async () => {
-    const db = database();
-    const a = replica(db, "change-stream");
-    const b = replica(db, "change-stream");
-    await a.feed.start();
-    await b.feed.start();
-    expect(db.sessions.streams).toHaveLength(2); // every replica watches
-    const seenA: string[] = [];
-    const seenB: string[] = [];
-    a.events.subscribe((events) => seenA.push(...events.map((e) => e.cursor)));
-    b.events.subscribe((events) => seenB.push(...events.map((e) => e.cursor)));
-
+  it("goes down when materializing fails, and delivers nothing it could not store", async () => {
+    const fake = createFakeDatabase();
+    const a = await startFakeReplica(fake);
+    const seen = record(a);
+    fake.failWrites({ when: "before-commit", count: 1, match: (op) => op.collection === "events" });
     const s = session();
-    const withSubmission = { ...s, version: 1, events: [...s.events, { sequence: 2, type: "SUBMISSION" as const, time: new Date(), state: "OPEN" as const }] };
-    const changes = [
-      { operationType: "insert", clusterTime: new Timestamp({ t: 1_767_225_600, i: 1 }), fullDocument: toSessionDoc(s, 0, 1e12) },
-      { operationType: "replace", clusterTime: new Timestamp({ t: 1_767_225_600, i: 2 }), fullDocument: toSessionDoc(withSubmission, 1, 1e12) },
-    ];
-    for (const change of changes) for (const stream of db.sessions.streams) stream.emit("change", change);
-    const expected = [clusterCursor(changes[0]!.clusterTime, 0), clusterCursor(changes[1]!.clusterTime, 0)];
-    await vi.waitFor(() => expect(seenB).toEqual(expected));
-    await vi.waitFor(() => expect(seenA).toEqual(expected));
-    expect([...expected].sort()).toEqual(expected);
-    // Both replicas materialized the same events; the cursor as _id keeps one copy of each.
-    expect(db.events.docs.map((d) => d["_id"])).toEqual(expected);
-    expect((await b.events.read("acme", expected[0], 10)).map((e) => e.event.type)).toEqual(["SUBMISSION"]);
+    await a.sessions.insert(s);
+    await vi.waitFor(() => expect(seen.map(key)).toEqual([`${s.id}#1`]));
+    expect(fake.docs("events")).toHaveLength(1);
+    expect(a.events.healthy()).toBe(true);
+    await a.close();
+  });
 
-    // A restarted replica resumes its stream where the feed ends.
-    const c = replica(db, "change-stream");
-    await c.feed.start();
-    expect(db.sessions.streams.at(-1)!.options["startAtOperationTime"]).toEqual(changes[1]!.clusterTime);
+  it("a restarted replica resumes from the checkpoint, so events written while every replica was down still enter the feed", async () => {
+    const fake = createFakeDatabase();
+    const a = await startFakeReplica(fake, { });
+    const s = session();
+    await a.sessions.insert(s);
+    await vi.waitFor(() => expect(fake.docs("feedState")).toHaveLength(1));
+    await a.close();
+    // No replica runs now; a write still happens (a replica that crashed mid-request, say).
+    const writer = await startFakeReplica(fake);
+    await writer.feed.stop();
+    await writer.sessions.update(withEvents(s, 1), s);
+    const b = await startFakeReplica(fake);
+    await vi.waitFor(() => expect(fake.docs("events").map((d) => d["event"].sequence).sort()).toEqual([1, 2]));
+    await b.close();
+  });
+
+  it("keeps cursors ordered after 2038, when the cluster time's signed high word turns negative", async () => {
+    const before = new Timestamp({ t: 2 ** 31 - 1, i: 7 });
+    const after = new Timestamp({ t: 2 ** 31 + 5, i: 1 });
+    expect(clusterCursor(after, 0) > clusterCursor(before, 3)).toBe(true);
+    expect(clusterCursor(after, 0)).toBe("80000005" + "00000001" + "00000000");
+    const fake = createFakeDatabase({ startTime: { t: 2 ** 31 + 5, i: 1 } });
+    const a = await startFakeReplica(fake);
+    const seen = record(a);
+    const s = session();
+    await a.sessions.insert(s);
+    await a.sessions.update(withEvents(s, 1), s);
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    expect(seen.every((e) => e.cursor.startsWith("80000005"))).toBe(true);
+    expect(seen[1]!.cursor > seen[0]!.cursor).toBe(true);
+    await a.close();
   });
 });

@@ -1,35 +1,19 @@
 import { MongoClient } from "mongodb";
 import { randomUUID } from "node:crypto";
 import { describe } from "vitest";
-import { indexDeclarations } from "../../src/store/mongo/indexes.js";
 import { createMongoStore, ensureIndexes } from "../../src/store/mongo/mongo-store.js";
-import { createFakeCollection } from "../support/mingo-collection.js";
+import { createFakeDatabase, startFakeReplica } from "../support/fake-replicas.js";
 import { describeStoreContract } from "./store-contract.js";
 
-const declared = indexDeclarations({ eventRetentionSeconds: 7 * 86_400 });
-const indexesOf = (name: string) => declared.filter((i) => i.collection === name);
-
 /**
- * The whole store contract against the MongoDB store, its queries executed by mingo over
- * in-memory documents, with the declared unique indexes enforced. Events use the polling feed,
- * as on a standalone server.
+ * The whole store contract against the MongoDB store on the fake replica set (queries run by
+ * mingo, unique indexes, update operators and change streams as a server has them), once with
+ * instant commits and once with writes that commit and reply after random delays.
  */
-describeStoreContract("mongo (queries run by mingo)", async () => {
-  const store = createMongoStore({
-    collections: {
-      sessions: createFakeCollection(indexesOf("sessions")).collection,
-      events: createFakeCollection(indexesOf("events")).collection,
-      apiKeys: createFakeCollection(indexesOf("apiKeys")).collection,
-      identityLinks: createFakeCollection(indexesOf("identityLinks")).collection,
-      configurations: createFakeCollection(indexesOf("configurations")).collection,
-    },
-    ping: async () => {},
-    isReplicaSet: async () => false,
-    feedMode: "poll",
-  });
-  await store.feed.start();
-  return store;
-});
+describeStoreContract("mongo (fake replica set)", () => startFakeReplica(createFakeDatabase()));
+describeStoreContract("mongo (fake replica set, random commit latency)", () =>
+  startFakeReplica(createFakeDatabase({ commitLatencyMs: [0, 3], replyLatencyMs: [0, 2] })),
+);
 
 /** The same contract against a real server, whenever MONGODB_URI is set: a fresh database per run. */
 const uri = process.env["MONGODB_URI"];
@@ -38,7 +22,6 @@ describe.skipIf(!uri)("against a real MongoDB (MONGODB_URI)", () => {
     const client = await MongoClient.connect(uri!);
     const db = client.db(`sessionflow_test_${randomUUID().slice(0, 8)}`);
     await ensureIndexes(db, 7 * 86_400);
-    const hello = await db.admin().command({ hello: 1 });
     const store = createMongoStore({
       collections: {
         sessions: db.collection("sessions"),
@@ -46,9 +29,10 @@ describe.skipIf(!uri)("against a real MongoDB (MONGODB_URI)", () => {
         apiKeys: db.collection("apiKeys"),
         identityLinks: db.collection("identityLinks"),
         configurations: db.collection("configurations"),
+        feedState: db.collection("feedState"),
       },
       ping: async () => void (await db.command({ ping: 1 })),
-      isReplicaSet: async () => Boolean(hello["setName"]),
+      operationTime: async () => (await db.admin().command({ hello: 1 }))["operationTime"],
       close: async () => {
         await db.dropDatabase();
         await client.close();

@@ -5,7 +5,7 @@ import { billableEventOf, periodOf } from "../../domain/billing.js";
 import { DomainError } from "../../domain/errors.js";
 import type { Session } from "../../domain/session.js";
 import { DuplicateKeyError, type Store } from "../../domain/store.js";
-import { deepFreeze } from "../freeze.js";
+import { deepFreeze, frozenCopy } from "../freeze.js";
 import {
   fromApiKeyDoc,
   fromConfigDoc,
@@ -46,6 +46,8 @@ export interface MongoStoreOptions {
   retentionMs?: number;
   /** How long feed events are kept (the `events` TTL index): 7 days by default. */
   eventRetentionSeconds?: number;
+  /** First delay before the feed reopens a failed change stream (see MongoFeedOptions). */
+  retryMs?: number;
   /** Aggregates kept for getForUpdate, so a continuing write costs one round trip. */
   cacheSize?: number;
   close?: () => Promise<void>;
@@ -101,6 +103,7 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
     feedState,
     operationTime: opts.operationTime,
     retentionSeconds: opts.eventRetentionSeconds ?? 7 * 86_400,
+    ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
 
@@ -119,7 +122,9 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
         } catch (e) {
           throw writeErrorOf(e) ?? e;
         }
-        remember(session);
+        // A copy: the caller built this session and may still change it (an update's result is
+        // derived from a frozen version, so that one is frozen in place).
+        remember(frozenCopy(session));
       },
       async update(session, previous) {
         let result;
