@@ -10,6 +10,11 @@ export interface CommitQueue {
   schedule(delayMs: number, run: () => void): void;
   /** Operations scheduled and not yet run. */
   readonly pending: number;
+  /**
+   * Milliseconds spent running operations: the server's own work, which a benchmark of the
+   * service (whose process also hosts this fake) subtracts from what it measures.
+   */
+  readonly busyMs: number;
 }
 
 interface Entry {
@@ -23,6 +28,7 @@ export function createCommitQueue(now: () => number = () => performance.now()): 
   const entries: Entry[] = [];
   let seq = 0;
   let timer: { cancel(): void; due: number } | undefined;
+  let busyMs = 0;
 
   function arm() {
     const head = entries[0];
@@ -45,6 +51,7 @@ export function createCommitQueue(now: () => number = () => performance.now()): 
     const t = now();
     while (entries[0] && entries[0].due <= t) {
       const entry = entries.shift()!;
+      const started = performance.now();
       try {
         entry.run();
       } catch (e) {
@@ -52,6 +59,8 @@ export function createCommitQueue(now: () => number = () => performance.now()): 
         queueMicrotask(() => {
           throw e;
         });
+      } finally {
+        busyMs += performance.now() - started;
       }
     }
     arm();
@@ -67,6 +76,9 @@ export function createCommitQueue(now: () => number = () => performance.now()): 
     },
     get pending() {
       return entries.length;
+    },
+    get busyMs() {
+      return busyMs;
     },
   };
 }

@@ -39,6 +39,8 @@ export interface FakeMongo {
   /** BSON bytes of documents returned: query results and change events. */
   readonly bytesReceived: number;
   resetCounters(): void;
+  /** Milliseconds the server spent running operations since it started (see CommitQueue.busyMs). */
+  readonly serverBusyMs: number;
   /** Every open change stream emits `error` (resumable HostUnreachable by default), then `close`. */
   failChangeStreams(error?: Error): void;
   /** The next watch() emits `error` right after opening, then `close`. */
@@ -115,6 +117,9 @@ export function createFakeMongo(opts: FakeMongoOptions = {}): FakeMongo {
       return server.counters.bytesReceived;
     },
     resetCounters: () => server.counters.reset(),
+    get serverBusyMs() {
+      return server.queue.busyMs;
+    },
     failChangeStreams(error) {
       // Each stream fails even if an earlier one has no "error" listener (which throws, as in Node).
       let unhandled: unknown;
