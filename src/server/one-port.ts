@@ -2,7 +2,8 @@ import type { connectNodeAdapter } from "@connectrpc/connect-node";
 import http from "node:http";
 import http2, { type Http2Session } from "node:http2";
 import net, { type AddressInfo, type Socket } from "node:net";
-import { Duplex } from "node:stream";
+import { readFirstBytes } from "./first-bytes.js";
+import { createReplayRelay } from "./replay-relay.js";
 
 /** A request listener that works for both http and http2 servers. */
 export type RequestHandler = ReturnType<typeof connectNodeAdapter>;
@@ -12,9 +13,6 @@ export interface OnePortServer {
   /** Stops accepting, lets in-flight calls finish for up to `graceMs`, then drops what is left. */
   close(graceMs: number): Promise<void>;
 }
-
-// Every cleartext HTTP/2 connection with prior knowledge (what gRPC clients use) opens with this.
-const h2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 /**
  * HTTP/1.1 and cleartext HTTP/2 on one port. Node's http2 server refuses HTTP/1.1 without TLS,
@@ -34,18 +32,16 @@ export function createOnePortServer(handler: RequestHandler): OnePortServer {
   const front = net.createServer((socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    socket.once("data", (chunk: Buffer) => {
-      const head = chunk.subarray(0, h2Preface.length);
-      if (head.length > 0 && h2Preface.subarray(0, head.length).equals(head)) {
-        h2.emit("connection", replayFirstChunk(socket, chunk));
-      } else {
-        socket.pause();
-        socket.unshift(chunk);
-        h1.emit("connection", socket);
-        socket.resume();
-      }
-    });
     socket.on("error", () => socket.destroy());
+    // Responses go out in several writes (headers, messages, trailers); with Nagle's algorithm on,
+    // the last one waits for the client's delayed ACK, 40 ms on Linux.
+    socket.setNoDelay(true);
+    readFirstBytes(socket, (protocol, head) => {
+      if (protocol === "h2") return void h2.emit("connection", createReplayRelay(socket, head));
+      socket.unshift(head);
+      h1.emit("connection", socket);
+      socket.resume();
+    });
   });
 
   return {
@@ -71,27 +67,4 @@ export function createOnePortServer(handler: RequestHandler): OnePortServer {
       clearInterval(idle);
     },
   };
-}
-
-/**
- * The http2 server reads straight from the socket's native handle, so bytes already read and
- * unshifted would be lost to it. It gets a duplex that replays the first chunk, then relays.
- */
-function replayFirstChunk(socket: Socket, first: Buffer): Duplex {
-  const relay = new Duplex({
-    read: () => void socket.resume(),
-    write: (chunk, encoding, callback) => void socket.write(chunk, encoding, callback),
-    final: (callback) => void socket.end(callback),
-    destroy: (error, callback) => {
-      socket.destroy(error ?? undefined);
-      callback(error);
-    },
-  });
-  relay.push(first);
-  socket.on("data", (chunk) => {
-    if (!relay.push(chunk)) socket.pause();
-  });
-  socket.once("end", () => relay.push(null));
-  socket.once("close", () => relay.destroy());
-  return relay;
 }
