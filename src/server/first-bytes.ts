@@ -17,7 +17,7 @@ export function protocolOf(head: Buffer): Protocol | undefined {
 
 /**
  * Reads until the first bytes decide the protocol, however they are split into segments, then
- * pauses the socket and hands over everything read.
+ * pauses the socket and hands over everything read. The gate's first-bytes deadline bounds the wait.
  */
 export function readFirstBytes(socket: Socket, decided: (protocol: Protocol, head: Buffer) => void): void {
   let head: Buffer = Buffer.alloc(0);

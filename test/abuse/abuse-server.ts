@@ -1,6 +1,7 @@
 import { issueApiKey, scopes } from "../../src/domain/api-key.js";
 import { createLogger } from "../../src/logger.js";
 import { createApp, type App } from "../../src/server/app.js";
+import type { ConnectionLimits } from "../../src/server/connection-limits.js";
 import { createMemoryStore } from "../../src/store/memory-store.js";
 
 export interface AbuseServer {
@@ -15,12 +16,16 @@ export interface AbuseServer {
   close(): Promise<void>;
 }
 
-/** Both ports of one app on 127.0.0.1 and ephemeral ports. */
-export async function startAbuseServer(): Promise<AbuseServer> {
+export interface AbuseServerOptions {
+  connections?: Partial<ConnectionLimits>;
+}
+
+/** Both ports of one app on 127.0.0.1 and ephemeral ports, with the limits under test. */
+export async function startAbuseServer(opts: AbuseServerOptions = {}): Promise<AbuseServer> {
   const store = createMemoryStore();
   const { secret, key } = issueApiKey("acme", [...scopes], new Date());
   await store.apiKeys.insert(key);
-  const app = createApp({ store, logger: createLogger("silent"), sweepIntervalMs: 0 });
+  const app = createApp({ store, logger: createLogger("silent"), sweepIntervalMs: 0, ...opts });
   const { port } = await app.server.listen(0, "127.0.0.1");
   const { port: h2cPort } = await app.h2c.listen(0, "127.0.0.1");
   return {
