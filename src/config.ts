@@ -36,6 +36,8 @@ export interface Config {
   disposableDomains: string[];
   /** Timeouts and caps for every connection, on both ports. */
   connections: ConnectionLimits;
+  /** Open grpc.health.v1.Health/Watch streams (they need no credentials). */
+  maxHealthWatches: number;
   /** Set when MONGODB_URI is: the production store. */
   mongo?: MongoConfig;
 }
@@ -197,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ...(tokenSecret ? { tokenSecret } : {}),
     clientTokenTtlSeconds: int("SESSIONFLOW_CLIENT_TOKEN_TTL_SECONDS", 900, 30, 86_400),
     connections,
+    maxHealthWatches: int("SESSIONFLOW_MAX_HEALTH_WATCHES", 1_000, 1, 1_000_000),
     ...(mongo ? { mongo } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     ...(config.tokenSecret ? { tokenSecret: config.tokenSecret } : {}),
     clientTokenTtlSeconds: config.clientTokenTtlSeconds,
     connections: config.connections,
+    maxHealthWatches: config.maxHealthWatches,
   });
   const address = await app.server.listen(config.port, config.host);
   if (config.h2cPort !== undefined) {

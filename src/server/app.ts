@@ -80,6 +80,8 @@ export interface AppOptions {
   clientTokenTtlSeconds?: number;
   /** Timeouts and caps for every connection on both ports; defaults for what is unset. */
   connections?: Partial<ConnectionLimits>;
+  /** Open grpc.health.v1.Health/Watch streams, all clients together. */
+  maxHealthWatches?: number;
 }
 
 export interface App {
@@ -168,7 +170,7 @@ export function createApp(opts: AppOptions): App {
   const reflected = [...api.map((r) => r.service), Health, ServerReflection];
   const registrations: Registration[] = [
     ...api,
-    { service: Health, impl: createHealthService(health) },
+    { service: Health, impl: createHealthService(health, opts.maxHealthWatches) },
     { service: ServerReflection, impl: createReflectionService(reflected) },
   ];
 

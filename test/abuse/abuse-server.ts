@@ -18,6 +18,7 @@ export interface AbuseServer {
 
 export interface AbuseServerOptions {
   connections?: Partial<ConnectionLimits>;
+  maxHealthWatches?: number;
 }
 
 /** Both ports of one app on 127.0.0.1 and ephemeral ports, with the limits under test. */

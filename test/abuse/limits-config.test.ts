@@ -12,6 +12,7 @@ describe("connection limits from the environment", () => {
       maxConnections: 900,
       maxConcurrentStreams: 1_000,
     });
+    expect(loadConfig({}).maxHealthWatches).toBe(1_000);
   });
 
   it("read every setting", () => {
@@ -23,6 +24,7 @@ describe("connection limits from the environment", () => {
       SESSIONFLOW_HTTP2_IDLE_TIMEOUT_MS: "5000",
       SESSIONFLOW_MAX_CONNECTIONS: "6000",
       SESSIONFLOW_HTTP2_MAX_CONCURRENT_STREAMS: "70",
+      SESSIONFLOW_MAX_HEALTH_WATCHES: "80",
     });
     expect(config.connections).toEqual({
       firstBytesTimeoutMs: 1000,
@@ -33,18 +35,19 @@ describe("connection limits from the environment", () => {
       maxConnections: 6000,
       maxConcurrentStreams: 70,
     });
+    expect(config.maxHealthWatches).toBe(80);
   });
 
   it("refuse zero (no limit) and report every problem at once", () => {
     let error: unknown;
     try {
-      loadConfig({ SESSIONFLOW_FIRST_BYTES_TIMEOUT_MS: "0", SESSIONFLOW_MAX_CONNECTIONS: "0", SESSIONFLOW_HTTP2_MAX_CONCURRENT_STREAMS: "x" });
+      loadConfig({ SESSIONFLOW_FIRST_BYTES_TIMEOUT_MS: "0", SESSIONFLOW_MAX_CONNECTIONS: "0", SESSIONFLOW_HTTP2_MAX_CONCURRENT_STREAMS: "x", SESSIONFLOW_MAX_HEALTH_WATCHES: "0" });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join("\n");
-    for (const name of ["FIRST_BYTES_TIMEOUT_MS", "MAX_CONNECTIONS", "HTTP2_MAX_CONCURRENT_STREAMS"]) expect(problems).toContain(name);
+    for (const name of ["FIRST_BYTES_TIMEOUT_MS", "MAX_CONNECTIONS", "HTTP2_MAX_CONCURRENT_STREAMS", "MAX_HEALTH_WATCHES"]) expect(problems).toContain(name);
   });
 
   it("refuse a headers timeout longer than the request timeout", () => {
