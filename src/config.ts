@@ -1,5 +1,6 @@
 import { scopes, type Scope } from "./domain/api-key.js";
 import { defaultLifetimePolicy, type LifetimePolicy } from "./domain/policy.js";
+import { defaultConnectionLimits, type ConnectionLimits } from "./server/connection-limits.js";
 
 /** Configured API keys name their SHA-256 only: the service never needs the secret. */
 export interface ConfiguredKey {
@@ -33,6 +34,10 @@ export interface Config {
   clientTokenTtlSeconds: number;
   /** Throwaway mailbox domains added to the built-in list. */
   disposableDomains: string[];
+  /** Timeouts and caps for every connection, on both ports. */
+  connections: ConnectionLimits;
+  /** Open grpc.health.v1.Health/Watch streams (they need no credentials). */
+  maxHealthWatches: number;
   /** Set when MONGODB_URI is: the production store. */
   mongo?: MongoConfig;
 }
@@ -156,6 +161,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push("SESSIONFLOW_TOKEN_SECRET is required with MONGODB_URI: every replica must sign and check links and client tokens alike");
   }
 
+  const before = problems.length;
+  const limits = defaultConnectionLimits;
+  const connections: ConnectionLimits = {
+    firstBytesTimeoutMs: int("SESSIONFLOW_FIRST_BYTES_TIMEOUT_MS", limits.firstBytesTimeoutMs, 100, 600_000),
+    headersTimeoutMs: int("SESSIONFLOW_HEADERS_TIMEOUT_MS", limits.headersTimeoutMs, 100, 600_000),
+    requestTimeoutMs: int("SESSIONFLOW_REQUEST_TIMEOUT_MS", limits.requestTimeoutMs, 100, 3_600_000),
+    keepAliveTimeoutMs: int("SESSIONFLOW_KEEP_ALIVE_TIMEOUT_MS", limits.keepAliveTimeoutMs, 100, 3_600_000),
+    http2IdleTimeoutMs: int("SESSIONFLOW_HTTP2_IDLE_TIMEOUT_MS", limits.http2IdleTimeoutMs, 100, 86_400_000),
+    maxConnections: int("SESSIONFLOW_MAX_CONNECTIONS", limits.maxConnections, 1, 1_000_000),
+    maxConcurrentStreams: int("SESSIONFLOW_HTTP2_MAX_CONCURRENT_STREAMS", limits.maxConcurrentStreams, 1, 100_000),
+  };
+  // Node refuses a headers timeout longer than the request timeout; compared only when both were read.
+  if (problems.length === before && connections.headersTimeoutMs > connections.requestTimeoutMs) {
+    problems.push("SESSIONFLOW_HEADERS_TIMEOUT_MS must not exceed SESSIONFLOW_REQUEST_TIMEOUT_MS");
+  }
+
   const config: Config = {
     port: int("PORT", 8080, 0, 65_535),
     ...(env["SESSIONFLOW_H2C_PORT"] ? { h2cPort: int("SESSIONFLOW_H2C_PORT", 0, 0, 65_535) } : {}),
@@ -177,6 +198,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     publicBaseUrl,
     ...(tokenSecret ? { tokenSecret } : {}),
     clientTokenTtlSeconds: int("SESSIONFLOW_CLIENT_TOKEN_TTL_SECONDS", 900, 30, 86_400),
+    connections,
+    maxHealthWatches: int("SESSIONFLOW_MAX_HEALTH_WATCHES", 1_000, 1, 1_000_000),
     ...(mongo ? { mongo } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -48,6 +48,8 @@ async function main(): Promise<void> {
     publicBaseUrl: config.publicBaseUrl,
     ...(config.tokenSecret ? { tokenSecret: config.tokenSecret } : {}),
     clientTokenTtlSeconds: config.clientTokenTtlSeconds,
+    connections: config.connections,
+    maxHealthWatches: config.maxHealthWatches,
   });
   const address = await app.server.listen(config.port, config.host);
   if (config.h2cPort !== undefined) {

@@ -42,6 +42,8 @@ import { createHealthService, createHealthState, ServingStatus, type HealthState
 import { createAuthInterceptor } from "./interceptors/auth.js";
 import { createErrorInterceptor } from "./interceptors/errors.js";
 import { createLoggingInterceptor } from "./interceptors/logging.js";
+import { createConnectionGate } from "./connection-gate.js";
+import { defaultConnectionLimits, type ConnectionLimits } from "./connection-limits.js";
 import { createH2cServer } from "./h2c-port.js";
 import { createNodeAdapter } from "./node-adapter.js";
 import { createOnePortServer, type OnePortServer } from "./one-port.js";
@@ -76,6 +78,10 @@ export interface AppOptions {
   /** Signs client tokens and derives link tokens; every replica must share it. Random when unset. */
   tokenSecret?: string;
   clientTokenTtlSeconds?: number;
+  /** Timeouts and caps for every connection on both ports; defaults for what is unset. */
+  connections?: Partial<ConnectionLimits>;
+  /** Open grpc.health.v1.Health/Watch streams, all clients together. */
+  maxHealthWatches?: number;
 }
 
 export interface App {
@@ -164,7 +170,7 @@ export function createApp(opts: AppOptions): App {
   const reflected = [...api.map((r) => r.service), Health, ServerReflection];
   const registrations: Registration[] = [
     ...api,
-    { service: Health, impl: createHealthService(health) },
+    { service: Health, impl: createHealthService(health, opts.maxHealthWatches) },
     { service: ServerReflection, impl: createReflectionService(reflected) },
   ];
 
@@ -188,8 +194,11 @@ export function createApp(opts: AppOptions): App {
     fallback: createProbes({ health, store: opts.store }),
   });
   const withBrowsers = withCors(handler, { origins: opts.corsOrigins ?? "*", exposeHeaders: [dispositionHeader] });
-  const server = createOnePortServer(withBrowsers);
-  const h2c = createH2cServer(withBrowsers);
+  const limits = { ...defaultConnectionLimits, ...opts.connections };
+  // Both ports share one gate, so the connection cap counts them together.
+  const ports = { limits, gate: createConnectionGate(limits) };
+  const server = createOnePortServer(withBrowsers, ports);
+  const h2c = createH2cServer(withBrowsers, ports);
 
   const sweep = () => sessions.sweepExpired(500);
   const sweepMs = opts.sweepIntervalMs ?? 5_000;

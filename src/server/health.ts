@@ -34,7 +34,12 @@ export function createHealthState(services: readonly string[]): HealthState {
   };
 }
 
-export function createHealthService(state: HealthState): ServiceImpl<typeof Health> {
+/**
+ * Watch needs no credentials, so the number of open watches is capped per process: each holds a
+ * stream and its buffers until the client leaves.
+ */
+export function createHealthService(state: HealthState, maxWatches = 1_000): ServiceImpl<typeof Health> {
+  let watches = 0;
   return {
     check(req) {
       const status = state.get(req.service);
@@ -45,6 +50,7 @@ export function createHealthService(state: HealthState): ServiceImpl<typeof Heal
       return { statuses: Object.fromEntries([...state.all()].map(([name, status]) => [name, { status }])) };
     },
     async *watch(req, ctx) {
+      if (watches >= maxWatches) throw reasonError("TOO_MANY_STREAMS", `at most ${maxWatches} health watches may be open`);
       // Per the health protocol, an unknown service is reported, not refused, and may appear later.
       let pending: Status = state.get(req.service) ?? Status.SERVICE_UNKNOWN;
       let wake: (() => void) | undefined;
@@ -54,6 +60,7 @@ export function createHealthService(state: HealthState): ServiceImpl<typeof Heal
         wake?.();
       });
       const aborted = new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+      watches++;
       try {
         let last: Status | undefined;
         while (!ctx.signal.aborted) {
@@ -64,6 +71,7 @@ export function createHealthService(state: HealthState): ServiceImpl<typeof Heal
           await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
         }
       } finally {
+        watches--;
         unsubscribe();
       }
     },

@@ -1,8 +1,12 @@
 import type { connectNodeAdapter } from "@connectrpc/connect-node";
-import http from "node:http";
-import http2, { type Http2Session } from "node:http2";
-import net, { type AddressInfo, type Socket } from "node:net";
-import { Duplex } from "node:stream";
+import type { AddressInfo } from "node:net";
+import { createConnectionGate, type ConnectionGate } from "./connection-gate.js";
+import { defaultConnectionLimits, type ConnectionLimits } from "./connection-limits.js";
+import { readFirstBytes } from "./first-bytes.js";
+import { createFrontDoor } from "./front-door.js";
+import { createHttp1Server } from "./http1-server.js";
+import { createHttp2Server } from "./http2-server.js";
+import { createReplayRelay } from "./replay-relay.js";
 
 /** A request listener that works for both http and http2 servers. */
 export type RequestHandler = ReturnType<typeof connectNodeAdapter>;
@@ -13,85 +17,38 @@ export interface OnePortServer {
   close(graceMs: number): Promise<void>;
 }
 
-// Every cleartext HTTP/2 connection with prior knowledge (what gRPC clients use) opens with this.
-const h2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+export interface PortOptions {
+  limits?: Partial<ConnectionLimits>;
+  /** Shared by every port of the process, so the connection cap counts them together; one per port when unset. */
+  gate?: ConnectionGate;
+}
 
 /**
  * HTTP/1.1 and cleartext HTTP/2 on one port. Node's http2 server refuses HTTP/1.1 without TLS,
  * so each connection's first bytes decide which server gets it.
  */
-export function createOnePortServer(handler: RequestHandler): OnePortServer {
-  // The casts only reconcile the two listener signatures; NodeHandlerFn accepts both request kinds.
-  const h1 = http.createServer(handler as unknown as http.RequestListener);
-  const h2 = http2.createServer({}, handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
-  const sockets = new Set<Socket>();
-  const h2Sessions = new Set<Http2Session>();
-  h2.on("session", (session) => {
-    h2Sessions.add(session);
-    session.once("close", () => h2Sessions.delete(session));
-  });
-
-  const front = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-    socket.once("data", (chunk: Buffer) => {
-      const head = chunk.subarray(0, h2Preface.length);
-      if (head.length > 0 && h2Preface.subarray(0, head.length).equals(head)) {
-        h2.emit("connection", replayFirstChunk(socket, chunk));
-      } else {
-        socket.pause();
-        socket.unshift(chunk);
-        h1.emit("connection", socket);
-        socket.resume();
-      }
+export function createOnePortServer(handler: RequestHandler, options: PortOptions = {}): OnePortServer {
+  const limits = { ...defaultConnectionLimits, ...options.limits };
+  const h1 = createHttp1Server(handler, limits);
+  const h2 = createHttp2Server(handler, limits);
+  const door = createFrontDoor(options.gate ?? createConnectionGate(limits), (socket, connection) => {
+    readFirstBytes(socket, (protocol, head) => {
+      // HTTP/2 counts as greeted once its SETTINGS arrive; the http2 server reports that.
+      if (protocol === "h2") return h2.adopt(createReplayRelay(socket, head), connection);
+      connection.greeted();
+      socket.unshift(head);
+      h1.adopt(socket, connection);
+      socket.resume();
     });
-    socket.on("error", () => socket.destroy());
   });
-
   return {
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
-        front.once("error", reject);
-        front.listen(port, host, () => {
-          front.off("error", reject);
-          resolve(front.address() as AddressInfo);
-        });
+    listen: (port, host) => door.listen(port, host),
+    async close(graceMs) {
+      h1.close();
+      await door.close(graceMs, () => {
+        h1.closeIdle();
+        h2.closeSessions();
       });
     },
-    async close(graceMs) {
-      const closed = new Promise<void>((resolve) => front.close(() => resolve()));
-      for (const session of h2Sessions) session.close(); // GOAWAY: no new streams, current ones finish
-      h1.closeIdleConnections();
-      const deadline = setTimeout(() => {
-        for (const socket of sockets) socket.destroy();
-      }, graceMs);
-      const idle = setInterval(() => h1.closeIdleConnections(), 50);
-      await closed;
-      clearTimeout(deadline);
-      clearInterval(idle);
-    },
   };
-}
-
-/**
- * The http2 server reads straight from the socket's native handle, so bytes already read and
- * unshifted would be lost to it. It gets a duplex that replays the first chunk, then relays.
- */
-function replayFirstChunk(socket: Socket, first: Buffer): Duplex {
-  const relay = new Duplex({
-    read: () => void socket.resume(),
-    write: (chunk, encoding, callback) => void socket.write(chunk, encoding, callback),
-    final: (callback) => void socket.end(callback),
-    destroy: (error, callback) => {
-      socket.destroy(error ?? undefined);
-      callback(error);
-    },
-  });
-  relay.push(first);
-  socket.on("data", (chunk) => {
-    if (!relay.push(chunk)) socket.pause();
-  });
-  socket.once("end", () => relay.push(null));
-  socket.once("close", () => relay.destroy());
-  return relay;
 }

@@ -1,0 +1,80 @@
+import http2, { type Http2Session, type ServerHttp2Session } from "node:http2";
+import type { Duplex } from "node:stream";
+import type { Connection } from "./connection-gate.js";
+import type { ConnectionLimits } from "./connection-limits.js";
+import type { RequestHandler } from "./one-port.js";
+
+/** Node's cleartext HTTP/2 server, fed connections a port has already accepted. */
+export interface Http2Server {
+  /** Hands over a socket, or a relay standing in for one, whose client speaks HTTP/2. */
+  adopt(socket: Duplex, connection: Connection): void;
+  /** Sends GOAWAY on every session: no new streams, current ones finish. */
+  closeSessions(): void;
+}
+
+/**
+ * Node's own flood protections stay at their defaults, none disabled: maxSessionInvalidFrames
+ * (1,000), maxSessionRejectedStreams (100), maxOutstandingPings (10), maxSettings (32),
+ * maxHeaderListPairs (128), maxSessionMemory (10 MB).
+ */
+export function createHttp2Server(handler: RequestHandler, limits: ConnectionLimits): Http2Server {
+  const server = http2.createServer(
+    { settings: { maxConcurrentStreams: limits.maxConcurrentStreams } },
+    // The cast only reconciles the two listener signatures; NodeHandlerFn accepts both request kinds.
+    handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+  );
+  const sessions = new Set<Http2Session>();
+  let adopting: Connection | undefined;
+  // Node creates the session synchronously inside the 'connection' event, so it belongs to the
+  // connection being adopted.
+  server.on("session", (session: ServerHttp2Session) => {
+    const connection = adopting;
+    if (!connection) return;
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    guard(session, connection, limits);
+  });
+  return {
+    adopt(socket, connection) {
+      adopting = connection;
+      try {
+        server.emit("connection", socket);
+      } finally {
+        adopting = undefined;
+      }
+    },
+    closeSessions: () => sessions.forEach((s) => s.close()),
+  };
+}
+
+/**
+ * The idle timer runs only while no stream is open, so a quiet server stream is never cut, and a
+ * client trickling its headers has no stream yet. Each request must arrive whole within the
+ * request timeout; its response may take as long as it likes.
+ */
+function guard(session: ServerHttp2Session, connection: Connection, limits: ConnectionLimits): void {
+  // The client preface ends with the client's SETTINGS frame.
+  session.once("remoteSettings", () => connection.greeted());
+  // No stream is open, so nothing is cut; destroy sends GOAWAY first. (close() would wait for a
+  // half-received HEADERS frame, which is what a slow client holds.)
+  const idle = () => setTimeout(() => session.destroy(), limits.http2IdleTimeoutMs);
+  let idleTimer: NodeJS.Timeout | undefined = idle();
+  let open = 0;
+  session.on("stream", (stream) => {
+    if (open++ === 0) {
+      clearTimeout(idleTimer);
+      connection.busy();
+    }
+    const requestTimer = stream.endAfterHeaders
+      ? undefined
+      : setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), limits.requestTimeoutMs);
+    stream.once("end", () => clearTimeout(requestTimer));
+    stream.once("close", () => {
+      clearTimeout(requestTimer);
+      if (--open > 0) return;
+      connection.done();
+      if (!session.closed) idleTimer = idle();
+    });
+  });
+  session.once("close", () => clearTimeout(idleTimer));
+}
