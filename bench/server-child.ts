@@ -11,6 +11,9 @@ import { createMemoryStore } from "../src/store/memory/memory-store.js";
 import { EventService, WatchEventsResponseSchema } from "../gen/sessionflow/v1/event_service_pb.js";
 import { LifecycleEventType } from "../gen/sessionflow/v1/event_pb.js";
 import { SubmissionService } from "../gen/sessionflow/v1/submission_service_pb.js";
+
+/** The fan-out benchmark holds up to 1,250 streams on each of its 8 connections. */
+const benchLimits = { maxConcurrentStreams: 2_000 };
 import { Disposition, SessionSchema, SessionState } from "../gen/sessionflow/v1/session_pb.js";
 
 /**
@@ -27,7 +30,7 @@ async function startReal() {
   const store = createMemoryStore();
   const { secret, key } = issueApiKey("bench", [...scopes], new Date());
   await store.apiKeys.insert(key);
-  const app = createApp({ store, logger: createLogger("silent"), heartbeatMs: 60_000, sweepIntervalMs: 0, maxStreamsPerTenant: 100_000, maxQueuedEvents: 10_000 });
+  const app = createApp({ store, logger: createLogger("silent"), heartbeatMs: 60_000, sweepIntervalMs: 0, maxStreamsPerTenant: 100_000, maxQueuedEvents: 10_000, connections: benchLimits });
   const address = await app.server.listen(0, "127.0.0.1");
   const h2c = await app.h2c.listen(0, "127.0.0.1");
   return { port: address.port, h2cPort: h2c.port, key: secret, streams: () => app.openStreams() };
@@ -76,8 +79,8 @@ async function startNoop() {
     });
   };
   const handler = connectNodeAdapter({ routes });
-  const address = await createOnePortServer(handler).listen(0, "127.0.0.1");
-  const h2c = await createH2cServer(handler).listen(0, "127.0.0.1");
+  const address = await createOnePortServer(handler, { limits: benchLimits }).listen(0, "127.0.0.1");
+  const h2c = await createH2cServer(handler, { limits: benchLimits }).listen(0, "127.0.0.1");
   return { port: address.port, h2cPort: h2c.port, key: "noop", streams: () => open };
 }
 

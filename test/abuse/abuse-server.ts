@@ -2,7 +2,7 @@ import { issueApiKey, scopes } from "../../src/domain/api-key.js";
 import { createLogger } from "../../src/logger.js";
 import { createApp, type App } from "../../src/server/app.js";
 import type { ConnectionLimits } from "../../src/server/connection-limits.js";
-import { createMemoryStore } from "../../src/store/memory-store.js";
+import { createMemoryStore } from "../../src/store/memory/memory-store.js";
 
 export interface AbuseServer {
   app: App;
