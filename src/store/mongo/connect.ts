@@ -55,7 +55,7 @@ export async function connectMongoStore(config: MongoConfig, logger: Logger): Pr
  * The event feed is built on change streams, which only replica sets and sharded clusters
  * have. A standalone server is refused rather than served with a feed that could lose events.
  */
-async function requireChangeStreams(db: Db): Promise<void> {
+export async function requireChangeStreams(db: Pick<Db, "admin">): Promise<void> {
   const hello = await db.admin().command({ hello: 1 });
   if (hello["setName"] || hello["msg"] === "isdbgrid") return;
   throw new Error(
