@@ -11,13 +11,17 @@ import type { Operation } from "./history.js";
  * - the call the client cut off on purpose, which has no answer at all.
  * INTERNAL and UNKNOWN are left to the codes check. Everything else is a violation. So is an
  * OK answer to a probe the model says must be refused, a disposition, check outcome or read
- * state the model rules out, and a session version going back between an actor's calls.
+ * state the model rules out, a session version going back between an actor's calls, and a
+ * final read that fails or disagrees with another read of the same, unchanging state.
  */
 const afterExpiry = new Set(["SESSION_CLOSED", "LINK_EXPIRED"]);
 const leftToCodes = new Set(["Internal", "Unknown"]);
 
-export function checkRefusals({ history }: CheckInput): Violation[] {
+export function checkRefusals({ history, truths }: CheckInput): Violation[] {
   const out: Violation[] = [];
+  for (const truth of truths.values()) {
+    for (const p of truth.problems.filter((x) => x.check === "refusals")) out.push({ check: "refusals", message: `final read of tenant ${truth.tenant}: ${p.message}` });
+  }
   const violation = (op: Operation, message: string) => out.push({ check: "refusals", message: `${op.kind}: ${message}`, details: cite(op) });
   for (const op of answered(history.ops)) {
     const r = op.result!;
@@ -47,7 +51,7 @@ export function checkRefusals({ history }: CheckInput): Violation[] {
       violation(op, `continued a session that had expired before the call was sent (expire ${x.expiresAt}, sent ${op.invokeMs})`);
     }
     if (x.checkOutcome && f.checkOutcome !== x.checkOutcome) {
-      violation(op, `check outcome ${f.checkOutcome}; the thresholds and the ${"forced retries"} so far give ${x.checkOutcome}`);
+      violation(op, `check outcome ${f.checkOutcome}; the thresholds and the forced retries so far give ${x.checkOutcome}`);
     }
     if (x.state && f.state !== x.state && !(late && f.state === "FAILED")) {
       violation(op, `read state ${f.state}; the actor's model says ${x.state}`);

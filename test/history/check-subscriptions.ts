@@ -32,17 +32,17 @@ export function expectedFor(sub: Subscription, truth: TenantTruth): Expected | u
   if (first?.fromBeginning) start = -1;
   else if (first?.after !== undefined) start = truth.byCursor.get(first.after)?.index;
   else {
-    // From now: the stream's start is only known from its first message.
-    const message = sub.segments.flatMap((s) => s.deliveries)[0];
+    // From now: the stream's start is only known from its first message that names a cursor.
+    const message = sub.segments.flatMap((s) => s.deliveries).find((d) => d.cursor !== "");
     if (!message) return undefined;
     if (message.kind === "event") start = (truth.byCursor.get(message.cursor)?.index ?? 0) - 1;
-    else start = message.cursor === "" ? -1 : truth.byCursor.get(message.cursor)?.index;
+    else start = truth.byCursor.get(message.cursor)?.index;
   }
   if (start === undefined) return undefined;
   return { events: truth.feed.filter((e) => e.index > start! && passes(e)), heartbeats: true };
 }
 
-/** How many of the expected events the subscription received, in order, before its first deviation. */
+/** Whether the subscription received as many events as it should have by now (their order is the check's business). */
 export function caughtUp(sub: Subscription, expected: Expected): boolean {
   const got = eventsOf(sub);
   return got.length >= expected.events.length;
@@ -60,7 +60,7 @@ export function caughtUp(sub: Subscription, expected: Expected): boolean {
 export function checkSubscriptions({ history, truths }: CheckInput): Violation[] {
   const out: Violation[] = [];
   for (const truth of truths.values()) {
-    for (const problem of truth.problems) out.push({ check: "subscriptions", message: `final read of tenant ${truth.tenant}: ${problem}` });
+    for (const problem of truth.problems.filter((p) => p.check === "subscriptions")) out.push({ check: "subscriptions", message: `final read of tenant ${truth.tenant}: ${problem.message}` });
     if (truth.byCursor.size !== truth.feed.length) out.push({ check: "subscriptions", message: `tenant ${truth.tenant}'s feed repeats cursors` });
     const perSession = new Map<string, number[]>();
     for (const e of truth.feed) perSession.set(e.sessionId, [...(perSession.get(e.sessionId) ?? []), e.sequence]);

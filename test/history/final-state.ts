@@ -3,11 +3,11 @@ import { ConnectError } from "@connectrpc/connect";
 import type { AuditRecord } from "../../gen/sessionflow/v1/audit_pb.js";
 import { LifecycleEventType } from "../../gen/sessionflow/v1/event_pb.js";
 import { SessionState, type Session } from "../../gen/sessionflow/v1/session_pb.js";
-import { failureCall } from "./calls.js";
+import { failureCall, getSessionCall } from "./calls.js";
 import type { Tenant } from "./cluster.js";
 import type { History } from "./history.js";
 import type { Random } from "./random.js";
-import type { CallSpec, Rpc } from "./rpc.js";
+import type { CallSpec, Rpc, Services } from "./rpc.js";
 
 /** One event of a tenant's feed as a from-the-beginning WatchEvents read returns it. */
 export interface FeedEntry {
@@ -23,15 +23,15 @@ export interface FeedEntry {
 /** The final state of one tenant, read through the RPCs after the workload stopped. */
 export interface TenantTruth {
   tenant: string;
-  /** Every session, full view (ListSessions). */
+  /** Every session ListSessions finds, as GetSession shows it (full view). */
   sessions: Map<string, Session>;
   feed: FeedEntry[];
   byCursor: Map<string, FeedEntry>;
   audits: Map<string, { records: AuditRecord[]; verified: boolean }>;
   /** Billed session ids, one entry per billable event. */
   billed: string[];
-  /** What could not be read; each is reported as a violation. */
-  problems: string[];
+  /** What could not be read, or read two ways disagreed on; each is a violation of the check it names. */
+  problems: { check: "subscriptions" | "refusals"; message: string }[];
 }
 
 const final = { actor: "final", pattern: "final" as const };
@@ -49,7 +49,7 @@ async function listSessions(rpc: Rpc, tenant: Tenant, states: SessionState[]): P
   const out: Session[] = [];
   let pageToken = "";
   for (let page = 0; page < 1000; page++) {
-    const spec: CallSpec<Awaited<ReturnType<typeof rpc.endpoints[number]["services"]["sessions"]["listSessions"]>>> = {
+    const spec: CallSpec<Awaited<ReturnType<Services["sessions"]["listSessions"]>>> = {
       kind: "ListSessions",
       tenant: tenant.id,
       auth: tenant.key,
@@ -127,17 +127,28 @@ async function readFeed(rpc: Rpc, tenant: Tenant, expected: number, deadlineMs: 
 export async function readTruth(rpc: Rpc, history: History, tenants: readonly Tenant[]): Promise<Map<string, TenantTruth>> {
   const truths = new Map<string, TenantTruth>();
   for (const tenant of tenants) {
-    const problems: string[] = [];
+    const problems: TenantTruth["problems"] = [];
     const list = (await listSessions(rpc, tenant, [])) ?? [];
-    if (list.length === 0) problems.push("ListSessions returned nothing");
-    const sessions = new Map(list.map((s) => [s.id, s]));
+    if (list.length === 0) problems.push({ check: "refusals", message: "ListSessions returned nothing" });
     const expected = list.reduce((sum, s) => sum + Number(s.lastEventSequence), 0);
     const { feed, problem } = await readFeed(rpc, tenant, expected, 10_000);
-    if (problem) problems.push(problem);
+    if (problem) problems.push({ check: "subscriptions", message: problem });
 
+    const sessions = new Map<string, Session>();
     const audits = new Map<string, { records: AuditRecord[]; verified: boolean }>();
     let turn = 0;
     await inParallel(list, 16, async (s) => {
+      // Each session read again on its own, from another instance: both reads must agree (nothing changes any more).
+      const got = await rpc.call(getSessionCall({ tenant: tenant.id, auth: tenant.key }, s.id), rpc.endpoints[turn++ % rpc.endpoints.length]!, final);
+      const read = got.ok ? got.value.session : undefined;
+      if (!read) problems.push({ check: "refusals", message: `GetSession(${s.id}) failed: ${got.ok ? "no session" : `${got.code} ${got.reason}`}` });
+      else if (read.version !== s.version || read.state !== s.state || read.lastEventSequence !== s.lastEventSequence) {
+        problems.push({
+          check: "refusals",
+          message: `ListSessions and GetSession disagree on session ${s.id}: version ${s.version} / ${read.version}, state ${SessionState[s.state]} / ${SessionState[read.state]}, last sequence ${s.lastEventSequence} / ${read.lastEventSequence}`,
+        });
+      }
+      sessions.set(s.id, read ?? s);
       const answer = await rpc.call(
         {
           kind: "GetAuditTrail",
@@ -152,7 +163,7 @@ export async function readTruth(rpc: Rpc, history: History, tenants: readonly Te
         final,
       );
       if (answer.ok) audits.set(s.id, { records: answer.value.records, verified: answer.value.chainVerified });
-      else problems.push(`GetAuditTrail(${s.id}) failed: ${answer.code} ${answer.reason}`);
+      else problems.push({ check: "refusals", message: `GetAuditTrail(${s.id}) failed: ${answer.code} ${answer.reason}` });
     });
 
     const billed: string[] = [];
@@ -175,7 +186,7 @@ export async function readTruth(rpc: Rpc, history: History, tenants: readonly Te
         final,
       );
       if (!answer.ok) {
-        problems.push(`ListBillableEvents failed: ${answer.code} ${answer.reason}`);
+        problems.push({ check: "refusals", message: `ListBillableEvents failed: ${answer.code} ${answer.reason}` });
         break;
       }
       billed.push(...answer.value.events.map((e) => e.sessionId));

@@ -2,7 +2,7 @@ import { checkNames } from "./checks.js";
 import type { HistoryReport } from "./harness.js";
 
 /** How a run reads on a terminal: the operations it ran, then every violation with its details. */
-export function formatReport(report: HistoryReport, maxPerCheck = 25): string {
+export function formatReport(report: HistoryReport, maxPerCheck = Number.POSITIVE_INFINITY): string {
   const o = report.options;
   const lines: string[] = [];
   const rerun = `npm run check:history -- --seed ${o.seed} --seconds ${o.seconds} --instances ${o.instances} --store ${o.store} --actors ${o.actors} --latency-ms ${o.latencyMs} --fault-rate ${o.faultRate} --heartbeat-ms ${o.heartbeatMs}`;

@@ -156,8 +156,6 @@ export function createRpc(instances: readonly Instance[], history: History): Rpc
   };
 }
 
-export const ms = (t: Parameters<typeof timestampMs>[0] | undefined) => (t ? timestampMs(t) : undefined);
-
 /** The fields of a session every answer that holds one records. */
 export function sessionFields(s: Session | undefined): Fields {
   if (!s) return {};

@@ -49,7 +49,7 @@ const rareTypes = ["REPLACED", "TRANSFERRED", "AUTHENTICATED", "ACKNOWLEDGEMENT"
 async function stream(
   d: SubscriberDeps,
   segment: StreamSegment,
-  open: (signal: AbortSignal) => AsyncIterable<{ cursor: string; record: () => void; last: boolean }>,
+  open: (signal: AbortSignal) => AsyncIterable<{ record: () => void; last: boolean }>,
 ): Promise<void> {
   const controller = new AbortController();
   const cutAfter = d.random.int(1, 40);
@@ -126,7 +126,6 @@ export async function runSessionWatcher(d: SubscriberDeps): Promise<void> {
             const e = r.event!;
             const type = LifecycleEventType[e.type] ?? String(e.type);
             return {
-              cursor: e.cursor,
               last: terminal.has(type),
               record: () => {
                 segment.deliveries.push({ kind: "event", sessionId: e.sessionId, sequence: Number(e.sequence), cursor: e.cursor, type, atMs: Date.now() });
@@ -190,7 +189,6 @@ export async function runFeedWatcher(d: SubscriberDeps): Promise<void> {
           if (r.kind.case === "heartbeat") {
             const beat = r.kind.value;
             return {
-              cursor: beat.cursor,
               last: false,
               record: () => {
                 segment.deliveries.push({ kind: "heartbeat", cursor: beat.cursor, atMs: Date.now() });
@@ -200,7 +198,6 @@ export async function runFeedWatcher(d: SubscriberDeps): Promise<void> {
           }
           const e = r.kind.value!;
           return {
-            cursor: e.cursor,
             last: false,
             record: () => {
               const type = LifecycleEventType[e.type] ?? String(e.type);
