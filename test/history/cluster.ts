@@ -33,7 +33,7 @@ export interface Cluster {
   tenants: Tenant[];
   lifetimes: Record<string, LifetimePolicy>;
   serverErrors(): ServerError[];
-  /** Store answers are lost at the fault rate only while this is on; the final reads turn it off. */
+  /** Store answers are lost at the fault rate only while this is on (during the workload; off at first). */
   faults: { on: boolean; injected: number };
   close(): Promise<void>;
 }
@@ -67,7 +67,8 @@ export async function createCluster(opts: ClusterOptions): Promise<Cluster> {
   const storeSet = await opts.stores(opts.instances);
   if (storeSet.stores.length !== opts.instances) throw new Error(`the store factory made ${storeSet.stores.length} stores for ${opts.instances} instances`);
   const tripRandom = opts.random.fork();
-  const faults = { on: opts.faultRate > 0, injected: 0 };
+  // Off until the workload starts: setting up and reading the final state go without faults.
+  const faults = { on: false, injected: 0 };
   const trip = {
     delay: (items: number) => new Promise<void>((resolve) => setTimeout(resolve, tripRandom.int(0, opts.latencyMs) + (items * opts.latencyMs) / 12)),
     fail: () => faults.on && tripRandom.float() < opts.faultRate && ++faults.injected > 0,

@@ -36,7 +36,7 @@ export const defaultOptions: Omit<HistoryOptions, "seed"> = {
   store: "memory",
   actors: 24,
   sessionWatchers: 6,
-  feedWatchers: 6,
+  feedWatchers: 8,
   latencyMs: 3,
   faultRate: 0.002,
   heartbeatMs: 200,
@@ -117,6 +117,7 @@ export async function runHistoryCheck(options: HistoryOptions): Promise<HistoryR
 
     log(`seed ${options.seed}: ${options.instances} instances on the ${options.store} store (latency 0..${options.latencyMs} ms, fault rate ${options.faultRate}), ${options.actors} actors, ${options.sessionWatchers}+${options.feedWatchers} subscribers, ${options.seconds} s`);
     const sightings = createSightings();
+    cluster.faults.on = options.faultRate > 0;
     const workload = startWorkload({
       random: random.fork(),
       rpc,

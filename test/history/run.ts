@@ -72,7 +72,11 @@ const watchdog = setTimeout(() => {
 }, (options.seconds + 180) * 1000);
 watchdog.unref();
 
-const report = await runHistoryCheck(options);
+const report = await runHistoryCheck(options).catch((e: unknown) => {
+  // The checker's own machinery failed: no verdict either way.
+  console.error(`history check (seed ${options.seed}) could not run: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(2);
+});
 console.log(formatReport(report));
 if (values.json) {
   const { writeFile } = await import("node:fs/promises");
