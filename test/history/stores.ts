@@ -37,7 +37,7 @@ const synchronous = new Set(["isCursor", "subscribe"]);
 /** A store call whose answer the checker dropped on purpose; servers log it, and the checks know it by name. */
 export class InjectedFault extends Error {
   constructor(method: string) {
-    super(`InjectedFault: the answer of ${method} was lost (injected by the history checker)`);
+    super(`the answer of ${method} was lost (injected by the history checker)`);
     this.name = "InjectedFault";
   }
 }
