@@ -155,8 +155,9 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
 
   /** `continueOnly` is for a transfer's sync: a parent that is gone or expired is never replaced by it. */
   async function submitTo(cmd: SubmitCommand, sessionId: string, continueOnly = false): Promise<SubmitResult> {
-    return loop<SubmitResult>(cmd.tenantId, sessionId, async (existing) => {
+    return loop<SubmitResult>(cmd.tenantId, sessionId, async (existing, read) => {
       const resolution = resolveSubmission(existing, cmd, clock.now());
+      if (resolution.kind === "replay" && !read.fresh) return { reread: true };
       if (continueOnly && resolution.kind.startsWith("replace")) {
         throw new DomainError("SESSION_CLOSED", "the parent session can no longer take submissions");
       }
@@ -200,11 +201,12 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
       provided,
     };
     try {
-      return await loop<MutationResult>(ctx.tenantId, sessionId, async (current) => {
+      return await loop<MutationResult>(ctx.tenantId, sessionId, async (current, read) => {
         if (!current) throw new DomainError("SESSION_NOT_FOUND", "no such session");
         const earlier = earlierRecord(current, ctx);
         if (earlier) {
           replayOrRefuse(earlier, request);
+          if (!read.fresh) return { reread: true };
           return { done: { session: current, requestId: ctx.requestId, replayed: true, returned: earlier.returned } };
         }
         const now = clock.now();

@@ -6,11 +6,20 @@ import type { SessionRepository } from "./session-repository.js";
 /** Optimistic writes retry on conflict; past this many, the caller gets ABORTED and may retry. */
 const maxAttempts = 16;
 
-/** What one attempt decided: finished, or read again (the same session after a lost race, or another one). */
-export type Step<T> = { done: T } | { next: string };
+/**
+ * What one attempt decided: finished; read again (the same session after a lost race, or
+ * another one); or decide again on a fresh read, for an answer that must not come from a
+ * cached copy (a replay's answer shows the session as it is, so it must not be an older copy).
+ */
+export type Step<T> = { done: T } | { next: string } | { reread: true };
+
+/** Whether the aggregate an attempt sees was read from the store itself, not from a cache. */
+export interface Read {
+  fresh: boolean;
+}
 
 /** Runs `attempt` on the current aggregate until it finishes; see createWriteLoop. */
-export type WriteLoop = <T>(tenantId: string, sessionId: string, attempt: (current: Session | undefined) => Promise<Step<T>>) => Promise<T>;
+export type WriteLoop = <T>(tenantId: string, sessionId: string, attempt: (current: Session | undefined, read: Read) => Promise<Step<T>>) => Promise<T>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,7 +35,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export function createWriteLoop(repo: SessionRepository): WriteLoop {
   const lock = createKeyedLock();
-  return async function run<T>(tenantId: string, sessionId: string, attempt: (current: Session | undefined) => Promise<Step<T>>): Promise<T> {
+  return async function run<T>(tenantId: string, sessionId: string, attempt: (current: Session | undefined, read: Read) => Promise<Step<T>>): Promise<T> {
     let target = sessionId;
     let fresh = false;
     for (let i = 0; i < maxAttempts; i++) {
@@ -34,14 +43,15 @@ export function createWriteLoop(repo: SessionRepository): WriteLoop {
       const step = await lock.run(`${tenantId}|${id}`, async (): Promise<Step<T> | "stale-refusal"> => {
         const read = fresh ? { session: await repo.get(tenantId, id), fresh: true } : await repo.getForUpdate(tenantId, id);
         try {
-          return await attempt(read.session);
+          const step = await attempt(read.session, { fresh: read.fresh });
+          return "reread" in step && read.fresh ? { next: id } : step;
         } catch (e) {
           if (e instanceof DomainError && !read.fresh) return "stale-refusal";
           throw e;
         }
       });
       fresh = true;
-      if (step === "stale-refusal") continue;
+      if (step === "stale-refusal" || "reread" in step) continue;
       if ("done" in step) return step.done;
       if (step.next === id) await sleep(Math.random() * 2 * i); // lost to another replica: jittered back-off
       target = step.next;

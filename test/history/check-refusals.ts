@@ -47,7 +47,9 @@ export function checkRefusals({ history, truths }: CheckInput): Violation[] {
     if (x.dispositions && f.disposition && !x.dispositions.includes(f.disposition)) {
       if (!(late && f.disposition === "REPLACED_EXPIRED")) violation(op, `disposition ${f.disposition}; the model expected ${x.dispositions.join(" or ")}`);
     }
-    if (x.dispositions?.includes("CONTINUED") && f.disposition === "CONTINUED" && x.expiresAt !== undefined && op.invokeMs >= x.expiresAt) {
+    // A replay answers with the first call's disposition, which may well predate the expiry.
+    const firstSent = f.replayed ? firstInvoke(history.ops, op) : op.invokeMs;
+    if (x.dispositions?.includes("CONTINUED") && f.disposition === "CONTINUED" && x.expiresAt !== undefined && firstSent >= x.expiresAt) {
       violation(op, `continued a session that had expired before the call was sent (expire ${x.expiresAt}, sent ${op.invokeMs})`);
     }
     if (x.checkOutcome && f.checkOutcome !== x.checkOutcome) {
@@ -81,4 +83,11 @@ function versionsGoingBack(ops: readonly Operation[]): Violation[] {
     seen.set(key, [...earlier, { version: f.version, op }]);
   }
   return out;
+}
+
+/** When the first call carrying this operation's request id was sent. */
+function firstInvoke(ops: readonly Operation[], op: Operation): number {
+  let first = op.invokeMs;
+  for (const other of ops) if (other.requestId === op.requestId && other.invokeMs < first) first = other.invokeMs;
+  return first;
 }

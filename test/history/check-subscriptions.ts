@@ -3,7 +3,8 @@ import type { FeedEntry, TenantTruth } from "./final-state.js";
 import type { Delivery, Subscription } from "./history.js";
 
 /** Stream endings that are part of the contract: the client resumes from its cursor. */
-const resumable = new Set(["SUBSCRIBER_TOO_SLOW", "SHUTTING_DOWN", "TOO_MANY_STREAMS"]);
+// FEED_UNAVAILABLE: a replica whose event feed broke ends its streams so they resume elsewhere or later.
+const resumable = new Set(["SUBSCRIBER_TOO_SLOW", "SHUTTING_DOWN", "TOO_MANY_STREAMS", "FEED_UNAVAILABLE"]);
 const terminal = new Set(["RESOLVED", "FAILED"]);
 
 /** What a subscription must have received, and from which delivery on it is checked. */

@@ -35,6 +35,8 @@ export interface Cluster {
   serverErrors(): ServerError[];
   /** Store answers are lost at the fault rate only while this is on (during the workload; off at first). */
   faults: { on: boolean; injected: number };
+  /** Breaks what the store set can break (see StoreSet.disturb); false when it has nothing to break. */
+  disturb(): boolean;
   close(): Promise<void>;
 }
 
@@ -126,6 +128,10 @@ export async function createCluster(opts: ClusterOptions): Promise<Cluster> {
     lifetimes: workflowLifetimes,
     serverErrors: () => errors,
     faults,
+    disturb: () => {
+      storeSet.disturb?.();
+      return storeSet.disturb !== undefined;
+    },
     async close() {
       await Promise.all(instances.map((i) => i.app.shutdown(200)));
       await storeSet.close();

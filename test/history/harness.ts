@@ -130,8 +130,19 @@ export async function runHistoryCheck(options: HistoryOptions): Promise<HistoryR
       feedWatchers: options.feedWatchers,
     });
     const workloadStart = Date.now();
+    // Now and then, break what the store can break (on MongoDB: every replica's change stream).
+    let disturbances = 0;
+    const disturbing = (async () => {
+      while (Date.now() - workloadStart < options.seconds * 1000 - 1500) {
+        await sleep(random.int(700, 2500));
+        if (!cluster.disturb()) return;
+        disturbances++;
+      }
+    })();
     await sleep(options.seconds * 1000);
+    await disturbing;
     const workloadEnd = Date.now();
+    if (disturbances) notes.push(`the store was disturbed ${disturbances}× (every change stream failed and had to resume)`);
     // The final state is read without faults: what it shows must be the service's doing alone.
     cluster.faults.on = false;
     notes.push(`${cluster.faults.injected} store answers were lost on purpose (fault rate ${options.faultRate})`);

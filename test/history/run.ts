@@ -4,7 +4,7 @@ import { formatReport } from "./report.js";
 import { storeFactories } from "./stores.js";
 
 /**
- * npm run check:history -- --seed N --seconds S [--instances K] [--store memory] [--actors A]
+ * npm run check:history -- --seed N --seconds S [--instances K] [--store memory|mongo|both] [--actors A]
  *   [--latency-ms L] [--fault-rate P] [--heartbeat-ms H] [--session-watchers W] [--feed-watchers F] [--json FILE]
  * --json writes the report with the whole history (every operation and stream) to FILE.
  * Exits 1 when any check finds a violation, 0 otherwise, 2 on a usage error or a stuck run.
@@ -60,26 +60,34 @@ const options: HistoryOptions = {
   feedWatchers: int("feed-watchers", values["feed-watchers"], defaultOptions.feedWatchers, 0),
   log: (line) => console.error(line),
 };
-if (!storeFactories[options.store]) {
-  console.error(`--store must be one of: ${Object.keys(storeFactories).join(", ")}`);
+// "both" runs every store in turn, with the same seed and length.
+const storeNames = options.store === "both" ? Object.keys(storeFactories) : [options.store];
+if (!storeNames.every((name) => storeFactories[name])) {
+  console.error(`--store must be both or one of: ${Object.keys(storeFactories).join(", ")}`);
   process.exit(2);
 }
 
 // Every wait inside is bounded; this is the backstop that guarantees the process ends.
+const limitSeconds = (options.seconds + 180) * storeNames.length;
 const watchdog = setTimeout(() => {
-  console.error(`history check (seed ${options.seed}) did not finish within ${options.seconds + 180} s; giving up`);
+  console.error(`history check (seed ${options.seed}) did not finish within ${limitSeconds} s; giving up`);
   process.exit(2);
-}, (options.seconds + 180) * 1000);
+}, limitSeconds * 1000);
 watchdog.unref();
 
-const report = await runHistoryCheck(options).catch((e: unknown) => {
-  // The checker's own machinery failed: no verdict either way.
-  console.error(`history check (seed ${options.seed}) could not run: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  process.exit(2);
-});
-console.log(formatReport(report));
-if (values.json) {
-  const { writeFile } = await import("node:fs/promises");
-  await writeFile(values.json, JSON.stringify({ ...report, options: { ...report.options, log: undefined } }));
+let violations = 0;
+for (const store of storeNames) {
+  const report = await runHistoryCheck({ ...options, store }).catch((e: unknown) => {
+    // The checker's own machinery failed: no verdict either way.
+    console.error(`history check (seed ${options.seed}) could not run: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exit(2);
+  });
+  console.log(formatReport(report));
+  violations += report.violations.length;
+  if (values.json) {
+    const { writeFile } = await import("node:fs/promises");
+    const file = storeNames.length > 1 ? values.json.replace(/(\.json)?$/, `.${store}.json`) : values.json;
+    await writeFile(file, JSON.stringify({ ...report, options: { ...report.options, log: undefined } }));
+  }
 }
-process.exit(report.violations.length > 0 ? 1 : 0);
+process.exit(violations > 0 ? 1 : 0);

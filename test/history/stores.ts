@@ -1,5 +1,6 @@
-import { createMemoryStore } from "../../src/store/memory-store.js";
-import type { Store } from "../../src/store/store.js";
+import { createMemoryStore } from "../../src/store/memory/memory-store.js";
+import type { Store } from "../../src/domain/store.js";
+import { createFakeDatabase, startFakeReplica } from "../support/fake-replicas.js";
 
 /**
  * The storage seam of the checker. A factory gets the number of service instances and returns
@@ -8,9 +9,11 @@ import type { Store } from "../../src/store/store.js";
  * every instance's events through its own Store's feed.
  *
  * - `memory`: one createMemoryStore() object, handed to every instance.
- * - To add a store (for example `mongo`: several MongoDB store instances over one shared fake
- *   server), write a factory with this signature and add it to `storeFactories`; `--store <name>`
- *   then selects it. `close()` releases whatever the factory opened, after the instances stopped.
+ * - `mongo`: one MongoDB store per instance (its own cache and change stream) over one fake
+ *   replica set whose writes commit out of order after random latency; `disturb()` fails every
+ *   change stream, which each replica must ride out (end its streams with a resume cursor,
+ *   reopen from its last change) without losing or repeating an event.
+ * `--store <name>` selects a factory; `close()` releases whatever it opened, after the instances stopped.
  *
  * The checker inserts the tenants' API keys through `stores[0]` before any instance starts, so
  * the factory's stores must share the API keys too.
@@ -18,6 +21,8 @@ import type { Store } from "../../src/store/store.js";
 export interface StoreSet {
   stores: Store[];
   close(): Promise<void>;
+  /** Breaks something the service must ride out; called now and then while the workload runs. */
+  disturb?(): void;
 }
 
 export type StoreFactory = (instances: number) => StoreSet | Promise<StoreSet>;
@@ -27,8 +32,22 @@ export const createMemoryStores: StoreFactory = (instances) => {
   return { stores: Array.from({ length: instances }, () => shared), close: () => shared.close() };
 };
 
+export const createMongoStores: StoreFactory = async (instances) => {
+  const fake = createFakeDatabase({ commitLatencyMs: [0, 3], replyLatencyMs: [0, 2] });
+  const stores: Store[] = [];
+  for (let i = 0; i < instances; i++) stores.push(await startFakeReplica(fake, { retryMs: 50 }));
+  return {
+    stores,
+    close: async () => {
+      for (const store of stores) await store.close();
+    },
+    disturb: () => fake.failChangeStreams(),
+  };
+};
+
 export const storeFactories: Record<string, StoreFactory> = {
   memory: createMemoryStores,
+  mongo: createMongoStores,
 };
 
 /** Methods that answer synchronously and must stay that way. */
