@@ -121,4 +121,24 @@ describe("the MongoDB event feed across replicas", () => {
     expect(seen[1]!.cursor > seen[0]!.cursor).toBe(true);
     await a.close();
   });
+
+  it("refuses to resume from a cursor older than the retained events, naming the oldest one left", async () => {
+    const fake = createFakeDatabase();
+    let now = new Date(1_800_000_000 * 1000); // the fake's cluster time starts here
+    const a = await startFakeReplica(fake, { now: () => now, eventRetentionSeconds: 7 * 86_400 });
+    const seen = record(a);
+    const s = session();
+    await a.sessions.insert(s);
+    await a.sessions.update(withEvents(s, 2), s);
+    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    const [first, second, third] = seen.map((e) => e.cursor);
+    expect(await a.events.checkResumable("acme", first!)).toBeUndefined(); // young: nothing purged yet
+    now = new Date(now.getTime() + 8 * 86_400_000);
+    await fake.collection("events").deleteOne({ _id: first }); // the TTL monitor purged the oldest
+    expect(await a.events.checkResumable("acme", first!)).toEqual({ oldestCursor: second });
+    expect(await a.events.checkResumable("acme", second!)).toBeUndefined();
+    await fake.collection("events").deleteMany({}); // all purged: any old cursor may have missed events
+    expect(await a.events.checkResumable("acme", third!)).toEqual({ oldestCursor: a.events.stablePoint() });
+    await a.close();
+  });
 });

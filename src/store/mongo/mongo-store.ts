@@ -48,6 +48,8 @@ export interface MongoStoreOptions {
   eventRetentionSeconds?: number;
   /** First delay before the feed reopens a failed change stream (see MongoFeedOptions). */
   retryMs?: number;
+  /** The clock a resume cursor's age is judged by; the system clock when unset. */
+  now?: () => Date;
   /** Aggregates kept for getForUpdate, so a continuing write costs one round trip. */
   cacheSize?: number;
   close?: () => Promise<void>;
@@ -104,6 +106,7 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
     operationTime: opts.operationTime,
     retentionSeconds: opts.eventRetentionSeconds ?? 7 * 86_400,
     ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
 
