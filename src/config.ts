@@ -38,6 +38,8 @@ export interface Config {
   connections: ConnectionLimits;
   /** Open grpc.health.v1.Health/Watch streams (they need no credentials). */
   maxHealthWatches: number;
+  /** Retention, applied alike by MongoDB's TTL indexes and by the embedded store's purge. */
+  retention: { sessionMs: number; eventMs: number };
   /** Set when MONGODB_URI is: the production store. */
   mongo?: MongoConfig;
 }
@@ -131,6 +133,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
 
   const origins = (env["SESSIONFLOW_CORS_ORIGINS"] ?? "*").trim();
+  const eventRetentionSeconds = int("SESSIONFLOW_EVENT_RETENTION_DAYS", 7, 1, 3650) * 86_400;
+  const sessionRetentionDays = int("SESSIONFLOW_SESSION_RETENTION_DAYS", 1826, 1, 36_500);
   const uri = env["MONGODB_URI"];
   let mongo: MongoConfig | undefined;
   if (uri) {
@@ -148,8 +152,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       database,
       writeConcern: wc === "majority" ? "majority" : Number(wc),
       maxPoolSize: int("SESSIONFLOW_MONGODB_POOL_SIZE", 50, 1, 1000),
-      eventRetentionSeconds: int("SESSIONFLOW_EVENT_RETENTION_DAYS", 7, 1, 3650) * 86_400,
-      sessionRetentionDays: int("SESSIONFLOW_SESSION_RETENTION_DAYS", 1826, 1, 36_500),
+      eventRetentionSeconds,
+      sessionRetentionDays,
     };
   }
 
@@ -183,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: env["HOST"] || "0.0.0.0",
     logLevel,
     apiKeys: Array.isArray(apiKeys) ? apiKeys : [],
+    retention: { sessionMs: sessionRetentionDays * 86_400_000, eventMs: eventRetentionSeconds * 1000 },
     lifetimes,
     workflowLifetimes: workflowLifetimes ?? {},
     corsOrigins: origins === "*" ? "*" : origins.split(",").map((o) => o.trim()).filter(Boolean),

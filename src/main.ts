@@ -21,7 +21,9 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const store: Store = config.mongo ? await connectMongoStore(config.mongo, logger) : createMemoryStore();
+  const store: Store = config.mongo
+    ? await connectMongoStore(config.mongo, logger)
+    : createMemoryStore({ sessionRetentionMs: config.retention.sessionMs, eventRetentionMs: config.retention.eventMs });
   await loadApiKeys(store, config.apiKeys, systemClock.now());
   const devKey = await ensureDevelopmentKey(store, systemClock.now());
   if (devKey) {

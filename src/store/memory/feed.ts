@@ -10,6 +10,8 @@ export interface MemoryFeedOptions {
 export interface MemoryFeed extends EventFeed {
   /** Appends the events a committed write added, in the same turn as the write. */
   publish(session: Pick<Session, "tenantId" | "id" | "workflow">, events: Session["events"]): void;
+  /** Drops every tenant's events older than the retention (reads and appends also drop their tenant's). */
+  purge(): void;
 }
 
 interface Retained {
@@ -41,6 +43,7 @@ export function createMemoryFeed({ now, retentionMs }: MemoryFeedOptions): Memor
     if (n === 0) return;
     purgedThrough.set(tenantId, feed[n - 1]!.event.cursor);
     feed.splice(0, n);
+    if (feed.length === 0) feeds.delete(tenantId);
   }
 
   /** Index of the first retained event after `cursor` (binary search: cursors are ordered). */
@@ -77,6 +80,9 @@ export function createMemoryFeed({ now, retentionMs }: MemoryFeedOptions): Memor
         out.push(event);
       }
       return out;
+    },
+    purge() {
+      for (const tenantId of [...feeds.keys()]) purge(tenantId);
     },
     stablePoint: () => cursorOf(last),
     async checkResumable(tenantId, cursor) {

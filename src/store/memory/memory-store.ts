@@ -13,6 +13,15 @@ export interface MemoryStoreOptions {
   now?: () => Date;
   /** How long feed events are kept for resuming streams (7 days by default, as on MongoDB). */
   eventRetentionMs?: number;
+  /** How long a session and its audit trail are kept after creation (5 years by default, as on MongoDB). */
+  sessionRetentionMs?: number;
+  /** How often retention is applied; MongoDB's TTL monitor runs every 60 s, and so does this by default. */
+  purgeIntervalMs?: number;
+}
+
+export interface MemoryStore extends Store {
+  /** Applies retention now (what the timer does every purgeIntervalMs); returns the sessions removed. */
+  purge(): number;
 }
 
 /**
@@ -21,7 +30,7 @@ export interface MemoryStoreOptions {
  * stored frozen and handed out as they are: reads copy nothing, a write copies only what it
  * changed, and a caller that tried to change stored state would get a TypeError.
  */
-export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
+export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
   // Sessions by tenant, then id: a tenant's reads never look at another tenant's sessions.
   const tenants = new Map<string, Map<string, Session>>();
   const byRequestId = new Map<string, string>(); // tenant|requestId -> id
@@ -30,7 +39,9 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
   const apiKeys = new Map<string, ApiKey>(); // hash -> key
   const links = new Map<string, IdentityLink>(); // tenant|session -> link
   const configs = new Map<string, TenantConfig[]>(); // tenant -> revisions, oldest first
-  const feed = createMemoryFeed({ now: opts.now ?? (() => new Date()), retentionMs: opts.eventRetentionMs ?? 7 * 86_400_000 });
+  const now = opts.now ?? (() => new Date());
+  const sessionRetentionMs = opts.sessionRetentionMs ?? 5 * 365.25 * 86_400_000;
+  const feed = createMemoryFeed({ now, retentionMs: opts.eventRetentionMs ?? 7 * 86_400_000 });
 
   const k = (tenantId: string, id: string) => `${tenantId}|${id}`;
   const copy = <T>(value: T): T => structuredClone(value);
@@ -56,6 +67,32 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
     for (const record of records) byRequestId.set(k(session.tenantId, record.requestId), session.id);
     if (session.replaces) byReplaces.set(k(session.tenantId, session.replaces), session.id);
   }
+
+  /** Forgets a session and every index entry that points at it, as a TTL deletion of its document would. */
+  function forget(session: Session) {
+    tenants.get(session.tenantId)?.delete(session.id);
+    if (tenants.get(session.tenantId)?.size === 0) tenants.delete(session.tenantId);
+    for (const record of session.audit) byRequestId.delete(k(session.tenantId, record.requestId));
+    if (session.replaces) byReplaces.delete(k(session.tenantId, session.replaces));
+    if (session.linkTokenHash) byLinkHash.delete(session.linkTokenHash);
+  }
+
+  /** MongoDB's TTL rules, applied to process memory: sessions past their retention, then old events. */
+  function purge(): number {
+    const horizon = now().getTime() - sessionRetentionMs;
+    let removed = 0;
+    for (const own of [...tenants.values()]) {
+      for (const session of [...own.values()]) {
+        if (session.createTime.getTime() > horizon) continue;
+        forget(session);
+        removed++;
+      }
+    }
+    feed.purge();
+    return removed;
+  }
+  const purger = setInterval(purge, opts.purgeIntervalMs ?? 60_000);
+  purger.unref();
 
   function matches(session: Session, q: SessionQuery): boolean {
     return (
@@ -185,7 +222,10 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): Store {
         return apiKeys.size;
       },
     },
+    purge,
     async ping() {},
-    async close() {},
+    async close() {
+      clearInterval(purger);
+    },
   };
 }
