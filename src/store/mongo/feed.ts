@@ -88,6 +88,11 @@ export function createMongoFeed(opts: MongoFeedOptions): MongoFeed {
 
   async function onChange(change: ChangeStreamDocument<SessionDoc>) {
     const batch = feedEventsOf(change);
+    // Already passed on: a stream reopened from an older token repeats what was in flight.
+    if (batch.length > 0 && batch.at(-1)!.cursor <= stable) {
+      token = change._id;
+      return;
+    }
     const at = new Date(change.clusterTime!.t * 1000);
     await materialize(batch, at);
     const last = batch.at(-1)?.cursor ?? cursorBefore(change.clusterTime!);
@@ -118,14 +123,15 @@ export function createMongoFeed(opts: MongoFeedOptions): MongoFeed {
       const resume = token ? { resumeAfter: token } : startAt ? { startAtOperationTime: startAt } : {};
       const opened = sessions.watch<SessionDoc>([{ $match: { operationType: { $in: ["insert", "update", "replace"] } } }], resume);
       stream = opened;
-      chain = Promise.resolve();
+      // One chain across reopenings: a change still in flight from the failed stream finishes
+      // before the new stream's first, so changes are never processed out of order.
       opened.on("change", (change: ChangeStreamDocument<SessionDoc>) => {
         chain = chain.then(async () => {
           if (stream !== opened) return; // a failed stream's leftovers: the reopened one repeats them
           try {
             await onChange(change);
           } catch (e) {
-            goDown(e as Error);
+            if (stream === opened) goDown(e as Error);
           }
         });
       });
