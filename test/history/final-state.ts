@@ -167,6 +167,8 @@ export async function readTruth(rpc: Rpc, history: History, tenants: readonly Te
     });
 
     const billed: string[] = [];
+    // One query for every page: a page token belongs to the query that made it.
+    const billingEnd = Date.now() + 60_000;
     let pageToken = "";
     for (let page = 0; page < 1000; page++) {
       const answer = await rpc.call(
@@ -177,7 +179,7 @@ export async function readTruth(rpc: Rpc, history: History, tenants: readonly Te
           request: { page },
           invoke: (c, o) =>
             c.billing.listBillableEvents(
-              { startTime: timestampFromMs(history.startMs - 60_000), endTime: timestampFromMs(Date.now() + 60_000), pageSize: 500, pageToken },
+              { startTime: timestampFromMs(history.startMs - 60_000), endTime: timestampFromMs(billingEnd), pageSize: 500, pageToken },
               o,
             ),
           fields: (r) => ({ count: r.events.length }),
