@@ -31,6 +31,8 @@ export interface Config {
   publicBaseUrl: string;
   /** Signs client tokens and derives link tokens; unset means a random secret per process. */
   tokenSecret?: string;
+  /** Earlier token secrets: they still verify client tokens and reproduce links, never sign. */
+  previousTokenSecrets: string[];
   clientTokenTtlSeconds: number;
   /** Throwaway mailbox domains added to the built-in list. */
   disposableDomains: string[];
@@ -164,6 +166,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (uri && !tokenSecret) {
     problems.push("SESSIONFLOW_TOKEN_SECRET is required with MONGODB_URI: every replica must sign and check links and client tokens alike");
   }
+  const previousTokenSecrets = (env["SESSIONFLOW_TOKEN_SECRETS_PREVIOUS"] ?? "").split(",").filter(Boolean);
+  if (previousTokenSecrets.length > 0) {
+    if (!tokenSecret) problems.push("SESSIONFLOW_TOKEN_SECRETS_PREVIOUS needs SESSIONFLOW_TOKEN_SECRET: previous secrets only verify, the current one signs");
+    if (previousTokenSecrets.length > 10) problems.push("SESSIONFLOW_TOKEN_SECRETS_PREVIOUS may list at most 10 secrets");
+    // A space would silently become part of the secret, and the tokens it signed would stop verifying.
+    if (previousTokenSecrets.some((p) => p.length < 32 || p.trim() !== p)) {
+      problems.push("SESSIONFLOW_TOKEN_SECRETS_PREVIOUS must be comma-separated secrets of at least 32 characters, without spaces around them");
+    }
+    if (tokenSecret && previousTokenSecrets.includes(tokenSecret)) problems.push("SESSIONFLOW_TOKEN_SECRETS_PREVIOUS must not repeat SESSIONFLOW_TOKEN_SECRET");
+  }
 
   const before = problems.length;
   const limits = defaultConnectionLimits;
@@ -202,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     disposableDomains: (env["SESSIONFLOW_DISPOSABLE_DOMAINS"] ?? "").split(",").map((d) => d.trim().toLowerCase()).filter(Boolean),
     publicBaseUrl,
     ...(tokenSecret ? { tokenSecret } : {}),
+    previousTokenSecrets,
     clientTokenTtlSeconds: int("SESSIONFLOW_CLIENT_TOKEN_TTL_SECONDS", 900, 30, 86_400),
     connections,
     maxHealthWatches: int("SESSIONFLOW_MAX_HEALTH_WATCHES", 1_000, 1, 1_000_000),

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     disposableDomains: config.disposableDomains,
     publicBaseUrl: config.publicBaseUrl,
     ...(config.tokenSecret ? { tokenSecret: config.tokenSecret } : {}),
+    previousTokenSecrets: config.previousTokenSecrets,
     clientTokenTtlSeconds: config.clientTokenTtlSeconds,
     connections: config.connections,
     maxHealthWatches: config.maxHealthWatches,

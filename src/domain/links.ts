@@ -49,7 +49,8 @@ export interface LinkUseCases {
 export function createLinkUseCases(deps: LinkDeps): LinkUseCases {
   const { store, clock, ids, policies, tokens, sessions } = deps;
   const base = deps.publicBaseUrl.replace(/\/+$/, "");
-  const urlFor = (s: Pick<Session, "tenantId" | "id" | "linkVersion">) => `${base}/s/${tokens.linkToken(s.tenantId, s.id, s.linkVersion)}`;
+  const urlFor = (s: Pick<Session, "tenantId" | "id" | "linkVersion" | "linkTokenHash">) =>
+    `${base}/s/${tokens.linkToken(s.tenantId, s.id, s.linkVersion, s.linkTokenHash)}`;
   const withLink = (s: Session, version: number): Session => ({
     ...s,
     linkVersion: version,
@@ -106,9 +107,11 @@ export function createLinkUseCases(deps: LinkDeps): LinkUseCases {
       }
       const session = found;
       if (session.parentSessionId) await announceTransfer(session);
-      const clientTokenExpireTime = new Date(Math.min(now.getTime() + deps.clientTokenTtlMs, session.expireTime.getTime()));
+      // Whole seconds, as the token carries its expiry (a JWT NumericDate): the time the front
+      // end is told is the time the token stops working.
+      const clientTokenExpireTime = new Date(Math.floor(Math.min(now.getTime() + deps.clientTokenTtlMs, session.expireTime.getTime()) / 1000) * 1000);
       return {
-        clientToken: tokens.clientToken({ tenantId: session.tenantId, sessionId: session.id, expireTime: clientTokenExpireTime }),
+        clientToken: await tokens.clientToken({ tenantId: session.tenantId, sessionId: session.id, expireTime: clientTokenExpireTime }),
         clientTokenExpireTime,
         session,
       };

@@ -77,6 +77,8 @@ export interface AppOptions {
   publicBaseUrl?: string;
   /** Signs client tokens and derives link tokens; every replica must share it. Random when unset. */
   tokenSecret?: string;
+  /** Earlier secrets, for verification only: client tokens and links they made keep working. */
+  previousTokenSecrets?: readonly string[];
   clientTokenTtlSeconds?: number;
   /** Timeouts and caps for every connection on both ports; defaults for what is unset. */
   connections?: Partial<ConnectionLimits>;
@@ -122,7 +124,9 @@ export function createApp(opts: AppOptions): App {
     disposableDomains: disposable,
   });
   const decisions = createDecisionUseCases({ sessions, store: opts.store, clock });
-  const tokens = createTokenService(opts.tokenSecret);
+  const tokens = createTokenService(
+    opts.tokenSecret ? { current: opts.tokenSecret, previous: opts.previousTokenSecrets ?? [] } : undefined,
+  );
   const links = createLinkUseCases({
     store: opts.store,
     clock,

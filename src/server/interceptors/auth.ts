@@ -9,7 +9,7 @@ import type { ApiKeyRepository } from "../../domain/api-key.js";
 export interface AuthOptions {
   apiKeys: ApiKeyRepository;
   /** Checks front ends' client tokens (signed, so no store round trip). */
-  verifyClientToken: (token: string) => { tenantId: string; sessionId: string } | undefined;
+  verifyClientToken: (token: string) => Promise<{ tenantId: string; sessionId: string } | undefined>;
   accessOf(service: string, method: string): Access | undefined;
   /** How long a looked-up key is trusted before the store is asked again. */
   cacheMs?: number;
@@ -37,7 +37,7 @@ export function createAuthInterceptor({ apiKeys, accessOf, verifyClientToken, ca
     const match = /^Bearer\s+(\S+)$/i.exec(req.header.get("authorization") ?? "");
     if (!match?.[1]) throw reasonError("UNAUTHENTICATED", "send a tenant API key as 'Authorization: Bearer <key>'");
     if (match[1].startsWith(clientTokenPrefix)) {
-      const claim = verifyClientToken(match[1]);
+      const claim = await verifyClientToken(match[1]);
       if (!claim) throw reasonError("UNAUTHENTICATED", "the client token is not valid or has expired; open the link again");
       if (!access.client) throw reasonError("CLIENT_NOT_ALLOWED", "a client token may not call this procedure");
       req.contextValues.set(principalKey, { tenantId: claim.tenantId, name: `client:${claim.sessionId}`, scopes: new Set<Scope>(), sessionId: claim.sessionId });

@@ -1,0 +1,49 @@
+import { Writable } from "node:stream";
+import { issueApiKey, scopes } from "../../src/domain/api-key.js";
+import { createManualClock, type ManualClock } from "../../src/domain/clock.js";
+import type { Store } from "../../src/domain/store.js";
+import { createLogger } from "../../src/logger.js";
+import { createApp, type App, type AppOptions } from "../../src/server/app.js";
+import { createMemoryStore } from "../../src/store/memory/memory-store.js";
+
+export interface AuthServer {
+  app: App;
+  url: string;
+  clock: ManualClock;
+  store: Store;
+  /** An API key of tenant "acme" with every scope. */
+  key: string;
+  /** Every log line the server wrote, parsed. */
+  logs(): Record<string, unknown>[];
+  /** Every log line the server wrote, as text. */
+  logText(): string;
+  close(): Promise<void>;
+}
+
+export type AuthServerOptions = Partial<Omit<AppOptions, "store" | "logger" | "clock">> & { store?: Store; clock?: ManualClock };
+
+/** One app on 127.0.0.1 and an ephemeral port, a manual clock, and its logs captured. */
+export async function startAuthServer(opts: AuthServerOptions = {}): Promise<AuthServer> {
+  const { store = createMemoryStore(), clock = createManualClock(new Date("2026-03-02T09:00:00Z")), ...rest } = opts;
+  const { secret, key } = issueApiKey("acme", [...scopes], clock.now());
+  await store.apiKeys.insert(key);
+  let captured = "";
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      captured += String(chunk);
+      cb();
+    },
+  });
+  const app = createApp({ store, clock, logger: createLogger("info", sink), sweepIntervalMs: 0, ...rest });
+  const { port } = await app.server.listen(0, "127.0.0.1");
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    clock,
+    store,
+    key: secret,
+    logs: () => captured.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    logText: () => captured,
+    close: () => app.shutdown(100),
+  };
+}
