@@ -1,5 +1,6 @@
 import { scopes, type Scope } from "./domain/api-key.js";
 import { defaultLifetimePolicy, type LifetimePolicy } from "./domain/policy.js";
+import { defaultAuthLimits, type AuthLimits } from "./server/auth-limits.js";
 import { defaultConnectionLimits, type ConnectionLimits } from "./server/connection-limits.js";
 
 /** Configured API keys name their SHA-256 only: the service never needs the secret. */
@@ -42,6 +43,8 @@ export interface Config {
   maxHealthWatches: number;
   /** Retention, applied alike by MongoDB's TTL indexes and by the embedded store's purge. */
   retention: { sessionMs: number; eventMs: number };
+  /** Back-off and log limits for failed authentication, the proxies trusted, the API key cache. */
+  auth: AuthLimits;
   /** Set when MONGODB_URI is: the production store. */
   mongo?: MongoConfig;
 }
@@ -193,6 +196,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push("SESSIONFLOW_HEADERS_TIMEOUT_MS must not exceed SESSIONFLOW_REQUEST_TIMEOUT_MS");
   }
 
+  const authDefaults = defaultAuthLimits;
+  const auth: AuthLimits = {
+    failureBurst: int("SESSIONFLOW_AUTH_FAILURE_BURST", authDefaults.failureBurst, 1, 100_000),
+    failuresPerMinute: int("SESSIONFLOW_AUTH_FAILURES_PER_MINUTE", authDefaults.failuresPerMinute, 1, 600_000),
+    trackedSources: int("SESSIONFLOW_AUTH_TRACKED_SOURCES", authDefaults.trackedSources, 100, 10_000_000),
+    trustedProxyHops: int("SESSIONFLOW_TRUSTED_PROXY_HOPS", authDefaults.trustedProxyHops, 0, 10),
+    failureLogsPerSource: int("SESSIONFLOW_AUTH_FAILURE_LOGS_PER_SOURCE", authDefaults.failureLogsPerSource, 0, 10_000),
+    failureLogLines: int("SESSIONFLOW_AUTH_FAILURE_LOGS_PER_MINUTE", authDefaults.failureLogLines, 0, 1_000_000),
+    apiKeyCacheMs: int("SESSIONFLOW_API_KEY_CACHE_SECONDS", authDefaults.apiKeyCacheMs / 1000, 0, 300) * 1000,
+  };
+
   const config: Config = {
     port: int("PORT", 8080, 0, 65_535),
     ...(env["SESSIONFLOW_H2C_PORT"] ? { h2cPort: int("SESSIONFLOW_H2C_PORT", 0, 0, 65_535) } : {}),
@@ -218,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     clientTokenTtlSeconds: int("SESSIONFLOW_CLIENT_TOKEN_TTL_SECONDS", 900, 30, 86_400),
     connections,
     maxHealthWatches: int("SESSIONFLOW_MAX_HEALTH_WATCHES", 1_000, 1, 1_000_000),
+    auth,
     ...(mongo ? { mongo } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     clientTokenTtlSeconds: config.clientTokenTtlSeconds,
     connections: config.connections,
     maxHealthWatches: config.maxHealthWatches,
+    auth: config.auth,
   });
   const address = await app.server.listen(config.port, config.host);
   if (config.h2cPort !== undefined) {

@@ -39,7 +39,9 @@ import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 import { withCors } from "./cors.js";
 import { createHealthService, createHealthState, ServingStatus, type HealthState } from "./health.js";
+import { defaultAuthLimits, type AuthLimits } from "./auth-limits.js";
 import { createAuthInterceptor } from "./interceptors/auth.js";
+import { createScopeInterceptor } from "./interceptors/scope.js";
 import { createErrorInterceptor } from "./interceptors/errors.js";
 import { createLoggingInterceptor } from "./interceptors/logging.js";
 import { createConnectionGate } from "./connection-gate.js";
@@ -84,6 +86,8 @@ export interface AppOptions {
   connections?: Partial<ConnectionLimits>;
   /** Open grpc.health.v1.Health/Watch streams, all clients together. */
   maxHealthWatches?: number;
+  /** Back-off and log limits for failed authentication, and the API key cache; defaults for what is unset. */
+  auth?: Partial<AuthLimits>;
 }
 
 export interface App {
@@ -181,19 +185,26 @@ export function createApp(opts: AppOptions): App {
   const routes = (router: ConnectRouter) => {
     for (const { service, impl } of registrations) router.service(service, impl);
   };
+  const accessOf = createAccessTable([Health, ServerReflection, ClientAuthService]);
   const handler = createNodeAdapter({
     logger: opts.logger,
     routes,
     readMaxBytes: opts.maxRequestBytes ?? 1024 * 1024,
     shutdownSignal: shutdown.signal,
+    // Authentication comes first, so a flood of bad credentials is logged by its own limits
+    // rather than one line per attempt; authorization comes after logging, like any other refusal.
     interceptors: [
-      createLoggingInterceptor(opts.logger),
-      createErrorInterceptor(opts.logger),
       createAuthInterceptor({
         apiKeys: opts.store.apiKeys,
-        accessOf: createAccessTable([Health, ServerReflection, ClientAuthService]),
+        accessOf,
         verifyClientToken: (token) => tokens.verifyClientToken(token, clock.now()),
+        limits: { ...defaultAuthLimits, ...opts.auth },
+        logger: opts.logger,
+        now: () => clock.now().getTime(),
       }),
+      createLoggingInterceptor(opts.logger),
+      createErrorInterceptor(opts.logger),
+      createScopeInterceptor(accessOf),
     ],
     fallback: createProbes({ health, store: opts.store }),
   });

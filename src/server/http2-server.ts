@@ -1,5 +1,7 @@
 import http2, { type Http2Session, type ServerHttp2Session } from "node:http2";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { rememberPeer } from "./request-source.js";
 import type { Connection } from "./connection-gate.js";
 import type { ConnectionLimits } from "./connection-limits.js";
 import type { RequestHandler } from "./one-port.js";
@@ -24,19 +26,20 @@ export function createHttp2Server(handler: RequestHandler, limits: ConnectionLim
     handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
   const sessions = new Set<Http2Session>();
-  let adopting: Connection | undefined;
+  let adopting: { connection: Connection; peer: string | undefined } | undefined;
   // Node creates the session synchronously inside the 'connection' event, so it belongs to the
   // connection being adopted.
   server.on("session", (session: ServerHttp2Session) => {
-    const connection = adopting;
-    if (!connection) return;
+    if (!adopting) return;
+    const { connection, peer } = adopting;
+    rememberPeer(session, peer);
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
     guard(session, connection, limits);
   });
   return {
     adopt(socket, connection) {
-      adopting = connection;
+      adopting = { connection, peer: (socket as Partial<Socket>).remoteAddress };
       try {
         server.emit("connection", socket);
       } finally {

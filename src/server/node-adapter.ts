@@ -1,8 +1,9 @@
-import { Code, ConnectError, createConnectRouter, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
+import { Code, ConnectError, createConnectRouter, createContextValues, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Logger } from "pino";
 import { withCatalogReasons } from "./framework-errors.js";
+import { peerAddressKey, peerAddressOf } from "./request-source.js";
 import type { RequestHandler } from "./one-port.js";
 
 export interface NodeAdapterOptions extends ConnectRouterOptions {
@@ -23,7 +24,8 @@ export function createNodeAdapter(options: NodeAdapterOptions): RequestHandler {
   return (req, res) => {
     const handler = paths.get((req.url ?? "").split("?", 2)[0] ?? "");
     if (!handler) return options.fallback(req, res);
-    handler(universalRequestFromNodeRequest(req, res, undefined, undefined))
+    const values = createContextValues().set(peerAddressKey, peerAddressOf(req));
+    handler(universalRequestFromNodeRequest(req, res, undefined, values))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => {
         if (ConnectError.from(reason).code === Code.Aborted) return;

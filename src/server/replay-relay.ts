@@ -15,6 +15,8 @@ export function createReplayRelay(socket: Socket, head: Buffer): Duplex {
       callback(error);
     },
   });
+  // Stands in for the socket, so it can tell the HTTP/2 server whom it is connected to.
+  Object.defineProperty(relay, "remoteAddress", { get: () => socket.remoteAddress });
   relay.push(head);
   socket.on("data", (chunk) => {
     if (!relay.push(chunk)) socket.pause();

@@ -9,6 +9,8 @@ import { createMemoryStore } from "../../src/store/memory/memory-store.js";
 export interface AuthServer {
   app: App;
   url: string;
+  /** The HTTP/2-only port. */
+  h2cUrl: string;
   clock: ManualClock;
   store: Store;
   /** An API key of tenant "acme" with every scope. */
@@ -36,9 +38,11 @@ export async function startAuthServer(opts: AuthServerOptions = {}): Promise<Aut
   });
   const app = createApp({ store, clock, logger: createLogger("info", sink), sweepIntervalMs: 0, ...rest });
   const { port } = await app.server.listen(0, "127.0.0.1");
+  const { port: h2cPort } = await app.h2c.listen(0, "127.0.0.1");
   return {
     app,
     url: `http://127.0.0.1:${port}`,
+    h2cUrl: `http://127.0.0.1:${h2cPort}`,
     clock,
     store,
     key: secret,

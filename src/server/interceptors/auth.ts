@@ -1,54 +1,82 @@
 import type { Interceptor } from "@connectrpc/connect";
-import { hashApiKey, type ApiKey, type Scope } from "../../domain/api-key.js";
-import { clientTokenPrefix } from "../../domain/tokens.js";
+import type { Logger } from "pino";
+import { hashApiKey, type ApiKeyRepository, type Principal, type Scope } from "../../domain/api-key.js";
+import { clientTokenPrefix, type ClientClaim } from "../../domain/tokens.js";
 import type { Access } from "../../service/scopes.js";
 import { principalKey } from "../../service/context.js";
 import { reasonError } from "../../service/connect-errors.js";
-import type { ApiKeyRepository } from "../../domain/api-key.js";
+import { createApiKeyCache } from "../api-key-cache.js";
+import { createAuthBackoff } from "../auth-backoff.js";
+import { createAuthFailureLog, type AuthFailure } from "../auth-failure-log.js";
+import type { AuthLimits } from "../auth-limits.js";
+import { authRefusal } from "../auth-refusal.js";
+import { peerAddressKey, sourceOf } from "../request-source.js";
 
 export interface AuthOptions {
   apiKeys: ApiKeyRepository;
   /** Checks front ends' client tokens (signed, so no store round trip). */
-  verifyClientToken: (token: string) => Promise<{ tenantId: string; sessionId: string } | undefined>;
+  verifyClientToken: (token: string) => Promise<ClientClaim | undefined>;
   accessOf(service: string, method: string): Access | undefined;
-  /** How long a looked-up key is trusted before the store is asked again. */
-  cacheMs?: number;
+  limits: AuthLimits;
+  logger: Logger;
+  /** Milliseconds, for the back-off, the log limit and the key cache. */
+  now: () => number;
 }
 
+const messages = {
+  none: "send a tenant API key as 'Authorization: Bearer <key>'",
+  "api-key": "the API key is not valid",
+  "client-token": "the client token is not valid or has expired; open the link again",
+} as const;
+
 /**
- * Authenticates `Authorization: Bearer <api key>` and checks the RPC's scope. Keys are looked
- * up by hash, and recent lookups are cached so the hot path does not pay a store round trip.
+ * Establishes who is calling, from `Authorization: Bearer <api key or client token>`; what the
+ * caller may do is the scope interceptor's concern. It runs before the logging interceptor, so
+ * its refusals are logged here, within limits, and never as one line per attempt.
+ *
+ * A source that fails too often backs off: its further attempts are refused without a store
+ * lookup, except for credentials checked without one (client tokens) or that the store has
+ * accepted before (known API keys), so a neighbour's failures behind one address do not lock
+ * out a working client.
  */
-export function createAuthInterceptor({ apiKeys, accessOf, verifyClientToken, cacheMs = 30_000 }: AuthOptions): Interceptor {
-  const cache = new Map<string, { key: ApiKey | undefined; until: number }>();
-  async function lookup(hash: string): Promise<ApiKey | undefined> {
-    const hit = cache.get(hash);
-    if (hit && hit.until > Date.now()) return hit.key;
-    const key = await apiKeys.findByHash(hash);
-    if (cache.size >= 10_000) cache.clear(); // bound memory against floods of random keys
-    cache.set(hash, { key, until: Date.now() + cacheMs });
-    return key;
+export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, limits, logger, now }: AuthOptions): Interceptor {
+  const backoff = createAuthBackoff({ ...limits, now });
+  const failures = createAuthFailureLog(logger, { ...limits, now });
+  const keys = createApiKeyCache({ apiKeys, freshMs: limits.apiKeyCacheMs, now });
+
+  async function authenticate(credential: string, source: string): Promise<Principal | undefined> {
+    if (credential.startsWith(clientTokenPrefix)) {
+      const claim = await verifyClientToken(credential);
+      return claim && { tenantId: claim.tenantId, name: `client:${claim.sessionId}`, scopes: new Set<Scope>(), sessionId: claim.sessionId };
+    }
+    const hash = hashApiKey(credential);
+    let key = keys.fresh(hash);
+    if (!key && (keys.known(hash) || backoff.retryAfterMs(source) === 0)) {
+      try {
+        key = await keys.lookup(hash);
+      } catch (e) {
+        // This interceptor runs outside the error interceptor: the store's words must not reach the client.
+        logger.error({ err: e }, "unexpected failure");
+        throw reasonError("INTERNAL", "internal error");
+      }
+    }
+    return key && { tenantId: key.tenantId, name: `key:${key.id}`, scopes: new Set(key.scopes) };
   }
 
   return (next) => async (req) => {
-    const access = accessOf(req.service.typeName, req.method.name);
-    if (access === "public") return next(req);
-    if (!access) throw reasonError("SCOPE_MISSING", "this procedure is not available to API keys");
-    const match = /^Bearer\s+(\S+)$/i.exec(req.header.get("authorization") ?? "");
-    if (!match?.[1]) throw reasonError("UNAUTHENTICATED", "send a tenant API key as 'Authorization: Bearer <key>'");
-    if (match[1].startsWith(clientTokenPrefix)) {
-      const claim = await verifyClientToken(match[1]);
-      if (!claim) throw reasonError("UNAUTHENTICATED", "the client token is not valid or has expired; open the link again");
-      if (!access.client) throw reasonError("CLIENT_NOT_ALLOWED", "a client token may not call this procedure");
-      req.contextValues.set(principalKey, { tenantId: claim.tenantId, name: `client:${claim.sessionId}`, scopes: new Set<Scope>(), sessionId: claim.sessionId });
+    if (accessOf(req.service.typeName, req.method.name) === "public") return next(req);
+    const source = sourceOf(req.contextValues.get(peerAddressKey), req.header.get("x-forwarded-for"), limits.trustedProxyHops);
+    const credential = /^Bearer\s+(\S+)$/i.exec(req.header.get("authorization") ?? "")?.[1];
+    const principal = credential === undefined ? undefined : await authenticate(credential, source);
+    if (principal) {
+      req.contextValues.set(principalKey, principal);
       return next(req);
     }
-    const key = await lookup(hashApiKey(match[1]));
-    if (!key) throw reasonError("UNAUTHENTICATED", "the API key is not valid");
-    if (!key.scopes.includes(access.scope)) {
-      throw reasonError("SCOPE_MISSING", `the API key lacks the '${access.scope}' scope`);
-    }
-    req.contextValues.set(principalKey, { tenantId: key.tenantId, name: `key:${key.id}`, scopes: new Set(key.scopes) });
-    return next(req);
+    // Attempts made while backing off do not extend it: they already cost next to nothing.
+    const waiting = backoff.retryAfterMs(source);
+    const retryAfterMs = waiting > 0 ? waiting : backoff.fail(source);
+    const kind: AuthFailure["credential"] = credential === undefined ? "none" : credential.startsWith(clientTokenPrefix) ? "client-token" : "api-key";
+    failures.record({ source, procedure: `${req.service.typeName}/${req.method.name}`, credential: kind, retryAfterMs });
+    throw authRefusal(waiting > 0 ? "too many failed attempts to authenticate from this address; retry after the delay given" : messages[kind], retryAfterMs);
   };
 }
