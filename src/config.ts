@@ -134,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       if (!Array.isArray(k?.scopes) || k.scopes.length === 0 || !k.scopes.every((s) => scopes.includes(s))) {
         problems.push(`${at}.scopes must list some of ${scopes.join(", ")}`);
       }
+      if (apiKeys.findIndex((other) => other?.sha256 === k?.sha256) < i) problems.push(`${at}.sha256 repeats an earlier key`);
     });
   }
 
@@ -166,6 +167,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(publicBaseUrl)) problems.push("SESSIONFLOW_PUBLIC_BASE_URL must be an http(s) URL");
   const tokenSecret = env["SESSIONFLOW_TOKEN_SECRET"];
   if (tokenSecret !== undefined && tokenSecret.length < 32) problems.push("SESSIONFLOW_TOKEN_SECRET must be at least 32 characters");
+  // Stored keys follow the configuration at every start; on a shared store there is no
+  // development key to fall back on, so none configured would lock every tenant out.
+  if (uri && Array.isArray(apiKeys) && apiKeys.length === 0) {
+    problems.push("SESSIONFLOW_API_KEYS is required with MONGODB_URI: it is the set of valid keys (npm run issue-key -- <tenant> makes an entry)");
+  }
   if (uri && !tokenSecret) {
     problems.push("SESSIONFLOW_TOKEN_SECRET is required with MONGODB_URI: every replica must sign and check links and client tokens alike");
   }

@@ -24,8 +24,9 @@ async function main(): Promise<void> {
   const store: Store = config.mongo
     ? await connectMongoStore(config.mongo, logger)
     : createMemoryStore({ sessionRetentionMs: config.retention.sessionMs, eventRetentionMs: config.retention.eventMs });
-  await loadApiKeys(store, config.apiKeys, systemClock.now());
-  const devKey = await ensureDevelopmentKey(store, systemClock.now());
+  const removed = await loadApiKeys(store, config.apiKeys, systemClock.now());
+  if (removed > 0) logger.warn({ removed }, "removed API keys that are no longer configured");
+  const devKey = config.mongo ? undefined : await ensureDevelopmentKey(store, systemClock.now());
   if (devKey) {
     // Printed once, straight to the terminal and never through the logger, which must not see secrets.
     process.stderr.write(

@@ -50,7 +50,8 @@ describe("configuration from the environment", () => {
 
   it("selects MongoDB when MONGODB_URI is set, with safe defaults", () => {
     expect(loadConfig({}).mongo).toBeUndefined();
-    const secret = { SESSIONFLOW_TOKEN_SECRET: "s".repeat(32) };
+    const key = { id: "k_1", tenant: "acme", scopes: ["sessions"], sha256: "a".repeat(64) };
+    const secret = { SESSIONFLOW_TOKEN_SECRET: "s".repeat(32), SESSIONFLOW_API_KEYS: JSON.stringify([key]) };
     expect(() => loadConfig({ MONGODB_URI: "mongodb://db:27017" })).toThrow(/SESSIONFLOW_TOKEN_SECRET is required/);
     expect(loadConfig({ ...secret, MONGODB_URI: "mongodb://db:27017/?replicaSet=rs0" }).mongo).toEqual({
       uri: "mongodb://db:27017/?replicaSet=rs0",

@@ -48,4 +48,9 @@ export interface ApiKeyRepository {
   findByHash(hash: string): Promise<ApiKey | undefined>;
   insert(key: ApiKey): Promise<void>;
   count(): Promise<number>;
+  /**
+   * Makes the stored keys exactly `keys`: each is added, or updated if its tenant, id or scopes
+   * changed (keeping its first createTime), and every other key is removed. Returns how many were.
+   */
+  replaceAll(keys: readonly ApiKey[]): Promise<{ removed: number }>;
 }

@@ -13,7 +13,7 @@ export interface AuthServer {
   h2cUrl: string;
   clock: ManualClock;
   store: Store;
-  /** An API key of tenant "acme" with every scope. */
+  /** An API key of tenant "acme" with every scope (not in the store if `issueKey` was false). */
   key: string;
   /** Every log line the server wrote, parsed. */
   logs(): Record<string, unknown>[];
@@ -22,13 +22,18 @@ export interface AuthServer {
   close(): Promise<void>;
 }
 
-export type AuthServerOptions = Partial<Omit<AppOptions, "store" | "logger" | "clock">> & { store?: Store; clock?: ManualClock };
+export type AuthServerOptions = Partial<Omit<AppOptions, "store" | "logger" | "clock">> & {
+  store?: Store;
+  clock?: ManualClock;
+  /** Issue the "acme" key into the store (true unless false): tests of the configured set bring their own. */
+  issueKey?: boolean;
+};
 
 /** One app on 127.0.0.1 and an ephemeral port, a manual clock, and its logs captured. */
 export async function startAuthServer(opts: AuthServerOptions = {}): Promise<AuthServer> {
-  const { store = createMemoryStore(), clock = createManualClock(new Date("2026-03-02T09:00:00Z")), ...rest } = opts;
+  const { store = createMemoryStore(), clock = createManualClock(new Date("2026-03-02T09:00:00Z")), issueKey = true, ...rest } = opts;
   const { secret, key } = issueApiKey("acme", [...scopes], clock.now());
-  await store.apiKeys.insert(key);
+  if (issueKey) await store.apiKeys.insert(key);
   let captured = "";
   const sink = new Writable({
     write(chunk, _enc, cb) {

@@ -57,3 +57,18 @@ describe("authentication limits from the environment", () => {
     for (const name of ["AUTH_FAILURE_BURST", "AUTH_TRACKED_SOURCES", "TRUSTED_PROXY_HOPS", "API_KEY_CACHE_SECONDS"]) expect(problems).toContain(name);
   });
 });
+
+describe("API keys from the environment", () => {
+  const key = { id: "k_1", tenant: "acme", scopes: ["sessions"], sha256: "a".repeat(64) };
+  const mongo = { MONGODB_URI: "mongodb://db:27017/?replicaSet=rs0", SESSIONFLOW_TOKEN_SECRET: secret };
+
+  it("are required with MongoDB, where they are the set of valid keys", () => {
+    expect(() => loadConfig(mongo)).toThrow(/SESSIONFLOW_API_KEYS is required with MONGODB_URI/);
+    expect(loadConfig({ ...mongo, SESSIONFLOW_API_KEYS: JSON.stringify([key]) }).apiKeys).toEqual([key]);
+    expect(loadConfig({}).apiKeys).toEqual([]);
+  });
+
+  it("may not list one key twice", () => {
+    expect(() => loadConfig({ SESSIONFLOW_API_KEYS: JSON.stringify([key, { ...key, id: "k_2" }]) })).toThrow(/SESSIONFLOW_API_KEYS\[1\]\.sha256 repeats an earlier key/);
+  });
+});

@@ -221,6 +221,13 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
       async count() {
         return apiKeys.size;
       },
+      async replaceAll(keys) {
+        const wanted = new Set(keys.map((key) => key.hash));
+        const removed = [...apiKeys.keys()].filter((hash) => !wanted.has(hash));
+        for (const hash of removed) apiKeys.delete(hash);
+        for (const key of keys) apiKeys.set(key.hash, copy({ ...key, createTime: apiKeys.get(key.hash)?.createTime ?? key.createTime }));
+        return { removed: removed.length };
+      },
     },
     purge,
     async ping() {},

@@ -193,6 +193,16 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
         }
       },
       count: () => apiKeys.countDocuments({}),
+      async replaceAll(keys) {
+        // Configured keys first, then the rest removed: a start cut short in between leaves extra
+        // keys, never missing ones, and the next start finishes the job.
+        for (const key of keys) {
+          const { _id, createTime, ...fields } = toApiKeyDoc(key);
+          await apiKeys.updateOne(q.apiKeyByHash(_id), { $set: fields, $setOnInsert: { createTime } }, { upsert: true });
+        }
+        const { deletedCount } = await apiKeys.deleteMany({ _id: { $nin: keys.map((key) => key.hash) } });
+        return { removed: deletedCount };
+      },
     },
     identity: {
       async upsert(link) {
