@@ -32,7 +32,10 @@ export interface ClientTokens {
  * with whichever of `keys` the header's kid names.
  */
 export function createClientTokens(current: TokenKey, keys: readonly TokenKey[]): ClientTokens {
-  const byKid = new Map(keys.map((k) => [k.kid, k.clientKey]));
+  // Imported once: jose would import raw key bytes again on every call, which was most of its cost.
+  const importKey = (bytes: Uint8Array<ArrayBuffer>) => crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  const byKid = new Map(keys.map((k) => [k.kid, importKey(k.clientKey)]));
+  const signingKey = byKid.get(current.kid)!;
   const keyFor = (header: ProtectedHeaderParameters) => {
     const key = header.kid === undefined ? undefined : byKid.get(header.kid);
     if (!key) throw new Error("unknown key id");
@@ -45,7 +48,7 @@ export function createClientTokens(current: TokenKey, keys: readonly TokenKey[])
         .setSubject(sessionId)
         // Whole seconds, rounded down: the token never outlives the time it was issued for.
         .setExpirationTime(Math.floor(expireTime.getTime() / 1000))
-        .sign(current.clientKey);
+        .sign(await signingKey);
       return clientTokenPrefix + jws;
     },
     async verify(token, now) {

@@ -10,7 +10,7 @@ export interface TokenKey {
   /** The secret itself: link tokens are HMAC(secret, …) exactly as before, so issued links keep working. */
   secret: Buffer;
   /** The HS256 key of client tokens, derived so that the two kinds of token never share a key. */
-  clientKey: Uint8Array;
+  clientKey: Uint8Array<ArrayBuffer>;
 }
 
 export function deriveTokenKey(secret: string | Buffer): TokenKey {
