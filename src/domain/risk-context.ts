@@ -46,7 +46,7 @@ export function createRiskContext({ store, clock, defaults, disposableDomains }:
     thresholdsFor: (config, market) => effectiveThresholds(config, market, defaults),
     async assess(session, accountId, config) {
       const device = lastDevice(session);
-      const keys = lookupKeys(elementsOf(session.identity, device));
+      const keys = lookupKeys(elementsOf(session.identity, device, session.market));
       const links = keys.length > 0 ? await store.identity.findByKeys(session.tenantId, keys, maxLinks) : [];
       return assessRisk({
         identity: session.identity,

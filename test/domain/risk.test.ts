@@ -28,7 +28,7 @@ function link(overrides: Partial<IdentityLink> = {}): IdentityLink {
     tenantId: "acme",
     sessionId: "s-old",
     accountId: "acct-alice",
-    keys: ["email:alice.liddell@example.com", "phone:447700900123", "address:1 rabbit hole lane|ox1 1aa|gb"],
+    keys: ["email:alice.liddell@example.com", "phone:+447700900123", "address:1 rabbit hole lane|ox1 1aa|gb"],
     name: "alice liddell",
     address: "1 rabbit hole lane|ox1 1aa|gb",
     approved: true,
