@@ -1,5 +1,6 @@
 import { normalizeEmail } from "./normalize-email.js";
 import { normalizePhone } from "./normalize-phone.js";
+import { stripInvisible } from "./normalize-text.js";
 import type { DeviceSignals, Identity } from "./session.js";
 
 /**
@@ -29,7 +30,8 @@ export interface ElementKeys {
   address?: string;
 }
 
-const fold = (s: string) => s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+/** Names and addresses also lose invisible characters, then accents: "Ali\u200Bce Zoë" is "alice zoe". */
+const fold = (s: string) => stripInvisible(s).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 
 /**
  * Normal forms, so "Alice  Liddell" and "alice liddell", "ZOË@Example.com" and "zoë@example.com"

@@ -100,6 +100,12 @@ describe("corroboration (synthetic_identity)", () => {
     expect(codes(r, "synthetic_identity")).toEqual(["IDENTITY_UNVERIFIED", "EMAIL_CONTRADICTED", "PHONE_CONTRADICTED"]);
     expect(r.syntheticIdentity).toBe(1);
   });
+
+  it("sees through invisible characters in the name and the address, as in the email and phone", () => {
+    const hidden = { fullName: "Ali\u200Bce Lid\u00ADdell", email: alice.email, phone: alice.phone, address: { ...address, lines: ["1 Rab\u200Bbit\u2060 Hole Lane"] } };
+    const r = assessRisk(input({ links: [link()], identity: hidden }));
+    expect(codes(r, "synthetic_identity")).toEqual(["IDENTITY_UNVERIFIED", "EMAIL_CORROBORATED", "PHONE_CORROBORATED", "ADDRESS_CORROBORATED"]);
+  });
 });
 
 describe("multi-accounting", () => {
