@@ -5,6 +5,9 @@ import { normalizeEmail } from "../../src/domain/normalize-email.js";
 import { normalizePhone } from "../../src/domain/normalize-phone.js";
 import { normalizeText } from "../../src/domain/normalize-text.js";
 
+/** Text made of what domains are made of, valid or not. */
+const hostish = fc.string({ unit: fc.oneof(fc.constantFrom(".", "-", "。", "．", "xn--", "ü", "ß", "\u200B", "_", "1", "a"), fc.string({ unit: "binary", maxLength: 1 })), maxLength: 20 });
+
 describe("normalizeText", () => {
   it.each([
     ["NFD to composed", "zoe\u0308", "zoë"],
@@ -83,12 +86,12 @@ describe("domains", () => {
     expect(normalizeDomain(input)).toBe(expected);
   });
 
-  it("never throws; a rule is always a valid ASCII host name, and normalizing it again changes nothing", () => {
-    const hostish = fc.string({ unit: fc.oneof(fc.constantFrom(".", "-", "。", "．", "xn--", "ü", "ß", "\u200B", "_", "1"), fc.string({ unit: "binary", maxLength: 1 })), maxLength: 20 });
+  it("never throws; a rule is always a valid ASCII host name; normalizing again changes nothing", () => {
     fc.assert(
       fc.property(fc.oneof(hostish, fc.string({ unit: "binary" })), (s) => {
+        const domain = normalizeDomain(s);
+        if (domain !== undefined) expect(normalizeDomain(domain)).toBe(domain);
         const rule = normalizeDomainRule(s);
-        normalizeDomain(s);
         if (rule === undefined) return;
         expect(rule).toMatch(/^[a-z0-9.-]{1,253}$/);
         expect(normalizeDomainRule(rule)).toBe(rule);
@@ -108,6 +111,17 @@ describe("normalizeEmail", () => {
     ["nothing after the at sign", "zoe@", { address: "zoe@" }],
   ])("%s", (_name, input, expected) => {
     expect(normalizeEmail(input)).toEqual(expected);
+  });
+
+  it("normalizing an address again changes nothing", () => {
+    const email = fc.oneof(fc.emailAddress(), fc.string({ unit: "binary" }), fc.tuple(fc.string({ unit: "binary", maxLength: 6 }), hostish).map(([l, d]) => `${l}@${d}`));
+    fc.assert(
+      fc.property(email, (s) => {
+        const once = normalizeEmail(s);
+        if (once) expect(normalizeEmail(once.address)).toEqual(once);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("is undefined for nothing but invisible characters and spaces", () => {
