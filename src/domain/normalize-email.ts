@@ -8,16 +8,17 @@ export interface NormalEmail {
   domain?: string;
 }
 
+/** "@" and what NFKC makes "@" of: the fullwidth and the small commercial at. */
+const atSigns = /[@\uFF20\uFE6B](?!.*[@\uFF20\uFE6B])/su;
+
 /**
- * An email address in the one form lists, analyzers and the identity graph compare. The
- * text is normalized before splitting, so a fullwidth "＠" splits like "@".
+ * An email address in the one form lists, analyzers and the identity graph compare: the
+ * local part by normalizeText, the domain by normalizeDomain, split at the last at sign.
  */
 export function normalizeEmail(raw: string | undefined): NormalEmail | undefined {
   if (raw === undefined) return undefined;
-  const text = normalizeText(raw);
-  if (text === "") return undefined;
-  const at = text.lastIndexOf("@");
-  if (at < 0) return { address: text };
-  const domain = normalizeDomain(text.slice(at + 1));
-  return domain ? { address: `${text.slice(0, at)}@${domain}`, domain } : { address: text };
+  const at = raw.search(atSigns);
+  const domain = at < 0 ? undefined : normalizeDomain(raw.slice(at + 1));
+  const address = domain ? `${normalizeText(raw.slice(0, at))}@${domain}` : normalizeText(raw);
+  return address === "" ? undefined : domain ? { address, domain } : { address };
 }

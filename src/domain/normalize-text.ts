@@ -11,18 +11,18 @@ export function stripInvisible(s: string): string {
 }
 
 /**
- * The text form identity elements are compared in. Invisible characters go first, so they
- * cannot keep a letter apart from its accent when NFKC composes them. NFKC then folds
- * compatibility forms (fullwidth letters and digits, ligatures, "＠", "．") into the plain ones.
+ * The text form identity elements (an email's local part) are compared in. Invisible
+ * characters go first, so they cannot keep a letter apart from its accent when NFKC
+ * composes them. NFKC then folds compatibility forms (fullwidth letters and digits,
+ * ligatures, "＠", "．") into the plain ones.
  *
- * Case: `toLowerCase()` is locale-independent (unlike `toLocaleLowerCase`) and, after NFKC,
- * is the lower-casing step of IDNA2008 (UTS 46, nontransitional), which Node's domainToASCII
- * applies to domains too, so local parts and domains fold alike. Full case folding would
- * also merge "ß" with "ss" and "ς" with "σ"; IDNA2008 keeps them apart and mail systems treat
- * them as different mailboxes, so merging them would link different people. The Turkish
- * dotless "ı" is a letter of its own, not a case variant, and stays distinct; a dotted "İ"
- * becomes "i" + U+0307, as IDNA does. NFKC runs again because lower-casing can leave text
- * that is not in normal form.
+ * Case: `toLowerCase()` is locale-independent (unlike `toLocaleLowerCase`, which in Turkish
+ * would make "I" a dotless "ı"). It is not full case folding, on purpose: folding would
+ * merge "ß" with "ss" and "ς" with "σ", which mail systems that accept non-ASCII local parts
+ * treat as different mailboxes, so it would link different people. The dotless "ı" is a
+ * letter of its own and stays distinct from "i"; a dotted "İ" becomes "i" + U+0307. Domains
+ * do not rely on this: IDNA maps their case (normalize-domain.ts). NFKC runs again because
+ * lower-casing can leave text that is not in normal form.
  */
 export function normalizeText(s: string): string {
   return stripInvisible(s).normalize("NFKC").toLowerCase().normalize("NFKC").trim();

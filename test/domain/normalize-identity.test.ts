@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { domainToASCII } from "node:url";
 import { describe, expect, it } from "vitest";
 import { normalizeDomain, normalizeDomainRule } from "../../src/domain/normalize-domain.js";
 import { normalizeEmail } from "../../src/domain/normalize-email.js";
@@ -50,6 +51,9 @@ describe("domains", () => {
     ["punycode as it is", "XN--BCHER-KVA.DE", "xn--bcher-kva.de"],
     ["ß kept (nontransitional)", "straße.de", "xn--strae-oqa.de"],
     ["a single label", "com", "com"],
+    ["case mapped by IDNA, not by lower-casing first: ẞ is ss", "STRA\u1E9EE.de", "strasse.de"],
+    ["case mapped by IDNA: a Greek iota subscript", "\u1F88.gr", "xn--uxa970l.gr"],
+    ["compatibility forms mapped by IDNA too: a lunate sigma is σ, not ς", "\u03F2a.gr", "xn--a-zmb.gr"],
   ])("a rule: %s", (_name, input, expected) => {
     expect(normalizeDomainRule(input)).toBe(expected);
     expect(normalizeDomain(input)).toBe(expected);
@@ -86,6 +90,16 @@ describe("domains", () => {
     expect(normalizeDomain(input)).toBe(expected);
   });
 
+  it("maps every letter as IDNA (UTS 46) maps it, so a rule names the host a browser would reach", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", minLength: 1, maxLength: 4 }).filter((s) => /^\p{L}+$/u.test(s)), (letters) => {
+        const idna = domainToASCII(`${letters}.example`);
+        if (idna !== "") expect(normalizeDomainRule(`${letters}.example`)).toBe(idna);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it("never throws; a rule is always a valid ASCII host name; normalizing again changes nothing", () => {
     fc.assert(
       fc.property(fc.oneof(hostish, fc.string({ unit: "binary" })), (s) => {
@@ -105,7 +119,9 @@ describe("normalizeEmail", () => {
   it.each([
     ["NFD, upper case", "ZOE\u0308@EXAMPLE.COM", { address: "zoë@example.com", domain: "example.com" }],
     ["fullwidth at sign and dot", "zoë＠example．com", { address: "zoë@example.com", domain: "example.com" }],
+    ["a small at sign", "zoë\uFE6Bexample.com", { address: "zoë@example.com", domain: "example.com" }],
     ["an IDN domain", "zoë@Bücher.de.", { address: "zoë@xn--bcher-kva.de", domain: "xn--bcher-kva.de" }],
+    ["the local part lower-cased, the domain mapped by IDNA", "STRA\u1E9EE@STRA\u1E9EE.de", { address: "straße@strasse.de", domain: "strasse.de" }],
     ["the last at sign splits", "a@b@c.com", { address: "a@b@c.com", domain: "c.com" }],
     ["no at sign", "not-an-email", { address: "not-an-email" }],
     ["nothing after the at sign", "zoe@", { address: "zoe@" }],
