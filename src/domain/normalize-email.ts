@@ -9,7 +9,7 @@ export interface NormalEmail {
 }
 
 /** "@" and what NFKC makes "@" of: the fullwidth and the small commercial at. */
-const atSigns = /[@\uFF20\uFE6B](?!.*[@\uFF20\uFE6B])/su;
+const lastAtSign = (s: string) => Math.max(s.lastIndexOf("@"), s.lastIndexOf("\uFF20"), s.lastIndexOf("\uFE6B"));
 
 /**
  * An email address in the one form lists, analyzers and the identity graph compare: the
@@ -17,7 +17,7 @@ const atSigns = /[@\uFF20\uFE6B](?!.*[@\uFF20\uFE6B])/su;
  */
 export function normalizeEmail(raw: string | undefined): NormalEmail | undefined {
   if (raw === undefined) return undefined;
-  const at = raw.search(atSigns);
+  const at = lastAtSign(raw);
   const domain = at < 0 ? undefined : normalizeDomain(raw.slice(at + 1));
   const address = domain ? `${normalizeText(raw.slice(0, at))}@${domain}` : normalizeText(raw);
   return address === "" ? undefined : domain ? { address, domain } : { address };
