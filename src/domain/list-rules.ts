@@ -9,7 +9,8 @@ type Side = "deny" | "allow";
 /**
  * Compiled rules per lists object, each piece built on first need: a revision never
  * changes, and reading 10,000 phones through libphonenumber costs about 0.3 s, so it is
- * paid once per revision, not per session, and not at all while no session has a phone.
+ * paid once per revision and process (national-form phones once per market), not per
+ * session, and not at all while no session has a phone.
  */
 const compiled = new WeakMap<TenantLists, Map<string, unknown>>();
 
