@@ -37,11 +37,13 @@ export function normalizeDomainRule(raw: string | undefined): string | undefined
 
 /**
  * One label to ASCII; IDNA runs only on non-ASCII labels, so "1" never becomes "0.0.0.1".
- * A label IDNA refuses keeps its text, lower-cased.
+ * A label IDNA refuses keeps its text as it is: lower-casing it could make a label IDNA
+ * accepts ("Ⴀ" to "ⴀ"), and a second pass would then read it differently.
  */
 function labelToASCII(text: string): string {
-  const ascii = /^[\x00-\x7f]*$/.test(text) || !hostText.test(text) ? "" : domainToASCII(text);
-  return ascii !== "" && !ascii.includes(".") ? ascii : text.toLowerCase();
+  if (/^[\x00-\x7f]*$/.test(text)) return text.toLowerCase();
+  const ascii = hostText.test(text) ? domainToASCII(text) : "";
+  return ascii !== "" && !ascii.includes(".") ? ascii : text;
 }
 
 /**

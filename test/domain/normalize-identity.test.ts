@@ -6,8 +6,11 @@ import { normalizeEmail } from "../../src/domain/normalize-email.js";
 import { normalizePhone } from "../../src/domain/normalize-phone.js";
 import { normalizeText } from "../../src/domain/normalize-text.js";
 
-/** Text made of what domains are made of, valid or not. */
-const hostish = fc.string({ unit: fc.oneof(fc.constantFrom(".", "-", "。", "．", "xn--", "ü", "ß", "\u200B", "_", "1", "a"), fc.string({ unit: "binary", maxLength: 1 })), maxLength: 20 });
+/** Text made of what domains are made of, valid or not, with letters IDNA and lower-casing treat differently. */
+const hostish = fc.string({
+  unit: fc.oneof(fc.constantFrom(".", "-", "。", "．", "xn--", "ü", "ß", "ẞ", "İ", "ϲ", "ᾈ", "Ⴀ", "Ꭰ", "\u200B", "_", "1", "a", "Ａ"), fc.string({ unit: "binary", maxLength: 1 })),
+  maxLength: 20,
+});
 
 describe("normalizeText", () => {
   it.each([
@@ -86,6 +89,7 @@ describe("domains", () => {
     ["an empty label in front", "sub..mailinator.com", "sub..mailinator.com"],
     ["a numeric label is not read as IPv4", "1.mailinator\u3002com", "1.mailinator.com"],
     ["a non-ASCII label still converted", "a_b.bücher.de", "a_b.xn--bcher-kva.de"],
+    ["a label IDNA refuses keeps its text, not lower-cased into one it accepts", "\u10A0.mailinator.com", "\u10A0.mailinator.com"],
   ])("an invalid session domain keeps its labels: %s", (_name, input, expected) => {
     expect(normalizeDomain(input)).toBe(expected);
   });
