@@ -1,5 +1,5 @@
 import type { Analysis } from "./session.js";
-import { automationScore, emailDomain } from "./signals.js";
+import { automationScore, emailDomain, isDisposableDomain } from "./signals.js";
 import type { AnalysisResult } from "./lifecycle.js";
 import type { Identity, DeviceSignals } from "./session.js";
 
@@ -47,13 +47,12 @@ export const defaultDisposableDomains: ReadonlySet<string> = new Set([
   "mailinator.com", "10minutemail.com", "guerrillamail.com", "tempmail.dev", "yopmail.com", "trashmail.com", "sharklasers.com",
 ]);
 
-/** Throwaway mailbox domains are a common mark of fake sign-ups. */
+/** Throwaway mailbox domains (and their subdomains, in any Unicode form) are a common mark of fake sign-ups. */
 export function createDisposableEmailAnalyzer(domains: ReadonlySet<string> = defaultDisposableDomains): Analyzer {
   return {
     name: "disposable-email",
     analyze({ identity }) {
-      const domain = emailDomain(identity.email);
-      if (!domain || !domains.has(domain)) return { risk: 0, reasonCodes: [] };
+      if (!isDisposableDomain(emailDomain(identity.email), domains)) return { risk: 0, reasonCodes: [] };
       return {
         risk: 0.6,
         reasonCodes: ["EMAIL_DOMAIN_DISPOSABLE"],

@@ -42,7 +42,7 @@ export function createDecisionUseCases({ sessions, store, clock }: { sessions: S
   /** An authenticated session's place in the identity graph; approval makes it corroborating. */
   async function link(session: Session) {
     if (!session.accountId) return;
-    const elements = elementsOf(session.identity, lastDevice(session));
+    const elements = elementsOf(session.identity, lastDevice(session), session.market);
     await store.identity.upsert({
       tenantId: session.tenantId,
       sessionId: session.id,

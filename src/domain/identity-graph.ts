@@ -1,3 +1,6 @@
+import { normalizeEmail } from "./normalize-email.js";
+import { normalizePhone } from "./normalize-phone.js";
+import { stripInvisible } from "./normalize-text.js";
 import type { DeviceSignals, Identity } from "./session.js";
 
 /**
@@ -9,7 +12,7 @@ export interface IdentityLink {
   tenantId: string;
   sessionId: string;
   accountId: string;
-  /** Normalized element keys, e.g. "email:alice@example.com", "phone:447700900123", "device:d1". */
+  /** Normalized element keys, e.g. "email:alice@example.com", "phone:+447700900123", "device:d1". */
   keys: string[];
   name?: string;
   address?: string;
@@ -19,19 +22,30 @@ export interface IdentityLink {
 
 export interface ElementKeys {
   email?: string;
+  /** The email's normalized domain: what domain rules see, not a graph key. */
+  emailDomain?: string;
   phone?: string;
   device?: string;
   name?: string;
   address?: string;
 }
 
-const fold = (s: string) => s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+/** Names and addresses also lose invisible characters, then accents: "Ali\u200Bce Zoë" is "alice zoe". */
+const fold = (s: string) => stripInvisible(s).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 
-/** Normal forms, so "Alice  Liddell" and "alice liddell", "+44 7700 900123" and "447700900123" match. */
-export function elementsOf(identity: Identity, device?: DeviceSignals): ElementKeys {
+/**
+ * Normal forms, so "Alice  Liddell" and "alice liddell", "ZOË@Example.com" and "zoë@example.com"
+ * (in any Unicode form), "07700 900123" in market GB and "+44 7700 900123" match. Emails and
+ * phones go through the one normalization lists and analyzers use; `market` is the region
+ * of phones written in national form.
+ */
+export function elementsOf(identity: Identity, device: DeviceSignals | undefined, market: string): ElementKeys {
   const out: ElementKeys = {};
-  if (identity.email) out.email = identity.email.trim().toLowerCase();
-  if (identity.phone) out.phone = identity.phone.replace(/\D/g, "");
+  const email = normalizeEmail(identity.email);
+  if (email) out.email = email.address;
+  if (email?.domain) out.emailDomain = email.domain;
+  const phone = normalizePhone(identity.phone, market);
+  if (phone) out.phone = phone;
   if (device?.deviceId) out.device = device.deviceId;
   if (identity.fullName) out.name = fold(identity.fullName).replace(/[^a-z ]/g, " ").replace(/\s+/g, " ").trim();
   if (identity.address) {

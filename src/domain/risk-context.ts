@@ -36,7 +36,10 @@ export function createRiskContext({ store, clock, defaults, disposableDomains }:
     async configFor(tenantId) {
       const hit = cache.get(tenantId);
       if (hit && hit.until > Date.now()) return hit.config;
-      const config = (await store.configurations.current(tenantId)) ?? initialConfig(tenantId);
+      const read = (await store.configurations.current(tenantId)) ?? initialConfig(tenantId);
+      // A revision never changes. Keeping the object already held for it keeps the list rules
+      // compiled for its lists (list-rules.ts), which cost up to a second for long lists.
+      const config = hit && hit.config.version === read.version ? hit.config : read;
       cache.set(tenantId, { config, until: Date.now() + configCacheMs });
       return config;
     },
@@ -46,7 +49,7 @@ export function createRiskContext({ store, clock, defaults, disposableDomains }:
     thresholdsFor: (config, market) => effectiveThresholds(config, market, defaults),
     async assess(session, accountId, config) {
       const device = lastDevice(session);
-      const keys = lookupKeys(elementsOf(session.identity, device));
+      const keys = lookupKeys(elementsOf(session.identity, device, session.market));
       const links = keys.length > 0 ? await store.identity.findByKeys(session.tenantId, keys, maxLinks) : [];
       return assessRisk({
         identity: session.identity,

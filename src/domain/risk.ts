@@ -1,5 +1,7 @@
 import { elementsOf, type IdentityLink } from "./identity-graph.js";
-import { automationScore, emailDomain } from "./signals.js";
+import { listHits } from "./list-rules.js";
+import { phoneText } from "./normalize-phone.js";
+import { automationScore, isDisposableDomain } from "./signals.js";
 import type { DeviceSignals, Identity } from "./session.js";
 import type { TenantLists, ThresholdValues } from "./thresholds.js";
 
@@ -66,7 +68,7 @@ const emailSyntax = /^[^\s@"(),:;<>[\]\\]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(
 export function assessRisk(input: RiskInput): RiskAssessment {
   const reasons: RiskReason[] = [];
   const add = (component: RiskComponent, code: string, weight: number) => reasons.push({ component, code, weight });
-  const e = elementsOf(input.identity, input.device);
+  const e = elementsOf(input.identity, input.device, input.market);
   const others = input.links.filter((l) => l.sessionId !== input.sessionId);
 
   // Bot: device signals.
@@ -91,14 +93,15 @@ export function assessRisk(input: RiskInput): RiskAssessment {
     signals += weight;
     add("risk_signals", code, weight);
   };
-  const domain = emailDomain(e.email);
   if (e.email && !emailSyntax.test(e.email)) signal("EMAIL_SYNTAX_INVALID", 0.4);
-  if (domain && input.disposableDomains.has(domain)) signal("EMAIL_DOMAIN_DISPOSABLE", 0.3);
+  if (isDisposableDomain(e.emailDomain, input.disposableDomains)) signal("EMAIL_DOMAIN_DISPOSABLE", 0.3);
   if (input.identity.phone) {
-    const plausible = /^\+?[0-9 ().-]+$/.test(input.identity.phone) && e.phone!.length >= 8 && e.phone!.length <= 15;
+    const typed = phoneText(input.identity.phone);
+    const digits = (e.phone ?? "").replace(/^\+/, "");
+    const plausible = /^\+?[0-9 ().-]+$/.test(typed) && digits.length >= 8 && digits.length <= 15;
     if (!plausible) signal("PHONE_FORMAT_INVALID", 0.3);
     const codes = callingCodes[input.market];
-    if (plausible && codes && input.identity.phone.trim().startsWith("+") && !codes.some((c) => e.phone!.startsWith(c))) {
+    if (plausible && codes && typed.startsWith("+") && !codes.some((c) => digits.startsWith(c))) {
       signal("PHONE_MARKET_MISMATCH", 0.2);
     }
   }
@@ -144,18 +147,8 @@ export function assessRisk(input: RiskInput): RiskAssessment {
   }
   const multiple = linked.size === 0 ? 0 : 0.5 + 0.25 * (linked.size - 1);
 
-  // Lists: deny wins over allow.
-  const lists: string[] = [];
-  const match = (kind: "Emails" | "Phones" | "Domains" | "DeviceIds", value: string | undefined, normalize: (s: string) => string) => {
-    if (!value) return;
-    for (const side of ["deny", "allow"] as const) {
-      if (input.lists[`${side}${kind}`].some((entry) => normalize(entry) === value)) lists.push(`${side}:${kind === "DeviceIds" ? "device" : kind.slice(0, -1).toLowerCase()}`);
-    }
-  };
-  match("Emails", e.email, (s) => s.trim().toLowerCase());
-  match("Phones", e.phone, (s) => s.replace(/\D/g, ""));
-  match("Domains", domain, (s) => s.trim().toLowerCase());
-  match("DeviceIds", e.device, (s) => s);
+  // Lists, read through the same normalization as the elements: deny wins over allow.
+  const lists = listHits(input.lists, e, input.market);
 
   const bot_ = round(bot);
   const signals_ = round(signals);

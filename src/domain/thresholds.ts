@@ -1,4 +1,7 @@
 import type { FieldViolation } from "./errors.js";
+import { normalizeDomainRule } from "./normalize-domain.js";
+import { normalizeEmail } from "./normalize-email.js";
+import { normalizePhone, phoneText } from "./normalize-phone.js";
 
 /** Everything a tenant can tune (SPEC §3, seeds/seon-session-management.txt). */
 export interface ThresholdValues {
@@ -61,6 +64,35 @@ export const emptyLists = (): TenantLists => ({
   allowDomains: [],
   allowDeviceIds: [],
 });
+
+const usableEmail = (entry: string) => normalizeDomainRule(normalizeEmail(entry)?.domain) !== undefined;
+/** An ASCII digit is enough (digits are the fallback), which spares libphonenumber 10,000 reads. */
+const usablePhone = (entry: string) => /[0-9]/.test(phoneText(entry)) || normalizePhone(entry, "") !== undefined;
+
+/** What each kind of entry must be for the normalization (list-rules.ts) to match anything with it. */
+const entryChecks = [
+  ["Emails", "emails", usableEmail, "must be an email address with a valid domain"],
+  ["Domains", "domains", (entry: string) => normalizeDomainRule(entry) !== undefined, "must be a domain name, without wildcards"],
+  ["Phones", "phones", usablePhone, "must be a phone number"],
+  ["DeviceIds", "device_ids", (entry: string) => entry !== "", "must not be empty"],
+] as const;
+
+/**
+ * Entries that could never match a session: the risk assessment ignores them rather than
+ * let a broken entry match everything, so the tenant should hear of them. Descriptions
+ * never quote the entry: it is personal data.
+ */
+export function listEntryViolations(lists: TenantLists): FieldViolation[] {
+  const out: FieldViolation[] = [];
+  for (const side of ["deny", "allow"] as const) {
+    for (const [kind, field, usable, description] of entryChecks) {
+      lists[`${side}${kind}`].forEach((entry, i) => {
+        if (!usable(entry)) out.push({ field: `lists.${side}_${field}[${i}]`, description });
+      });
+    }
+  }
+  return out;
+}
 
 /** Version 0: what a tenant has before it changes anything. */
 export function initialConfig(tenantId: string): TenantConfig {

@@ -24,7 +24,7 @@ const link = fc.record({
   tenantId: fc.constant("acme"),
   sessionId: fc.constantFrom("s1", "s2", "s3", "s-self"),
   accountId: fc.constantFrom("acct-1", "acct-2", "acct-self"),
-  keys: fc.subarray(["email:alice.liddell@example.com", "phone:447700900123", "device:d1", "email:a@yopmail.com"]),
+  keys: fc.subarray(["email:alice.liddell@example.com", "phone:+447700900123", "device:d1", "email:a@yopmail.com"]),
   name: maybe(fc.constantFrom("alice liddell", "bob")),
   approved: fc.boolean(),
   time: fc.date({ min: new Date("2026-05-01T00:00:00Z"), max: new Date("2026-06-01T00:00:00Z"), noInvalidDate: true }),

@@ -28,7 +28,7 @@ function link(overrides: Partial<IdentityLink> = {}): IdentityLink {
     tenantId: "acme",
     sessionId: "s-old",
     accountId: "acct-alice",
-    keys: ["email:alice.liddell@example.com", "phone:447700900123", "address:1 rabbit hole lane|ox1 1aa|gb"],
+    keys: ["email:alice.liddell@example.com", "phone:+447700900123", "address:1 rabbit hole lane|ox1 1aa|gb"],
     name: "alice liddell",
     address: "1 rabbit hole lane|ox1 1aa|gb",
     approved: true,
@@ -99,6 +99,12 @@ describe("corroboration (synthetic_identity)", () => {
     const r = assessRisk(input({ links: [link({ name: "mallory mcfake" })], identity: { ...alice } }));
     expect(codes(r, "synthetic_identity")).toEqual(["IDENTITY_UNVERIFIED", "EMAIL_CONTRADICTED", "PHONE_CONTRADICTED"]);
     expect(r.syntheticIdentity).toBe(1);
+  });
+
+  it("sees through invisible characters in the name and the address, as in the email and phone", () => {
+    const hidden = { fullName: "Ali\u200Bce Lid\u00ADdell", email: alice.email, phone: alice.phone, address: { ...address, lines: ["1 Rab\u200Bbit\u2060 Hole Lane"] } };
+    const r = assessRisk(input({ links: [link()], identity: hidden }));
+    expect(codes(r, "synthetic_identity")).toEqual(["IDENTITY_UNVERIFIED", "EMAIL_CORROBORATED", "PHONE_CORROBORATED", "ADDRESS_CORROBORATED"]);
   });
 });
 
