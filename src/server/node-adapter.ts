@@ -13,11 +13,18 @@ export interface NodeAdapterOptions extends ConnectRouterOptions {
 }
 
 /**
+ * Connect ignores unknown JSON fields by default, and protobuf-es then drops unknown enum names
+ * too: a misspelled "sessionID" or a filter state "FOO" would silently vanish and widen the
+ * request. Strict parsing refuses both; invalid UTF-8 is refused instead of becoming U+FFFD.
+ */
+const strictJson = { ignoreUnknownFields: false, textDecoder: new TextDecoder("utf-8", { fatal: true }) };
+
+/**
  * connect-node's adapter, plus one step: every RPC handler is wrapped so errors Connect raises
  * on its own (undecodable or oversized requests) carry the catalog reason too.
  */
 export function createNodeAdapter(options: NodeAdapterOptions): RequestHandler {
-  const router = createConnectRouter({ acceptCompression: [compressionGzip, compressionBrotli], ...options });
+  const router = createConnectRouter({ acceptCompression: [compressionGzip, compressionBrotli], jsonOptions: strictJson, ...options });
   options.routes(router);
   const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, withCatalogReasons(h)]));
   return (req, res) => {
