@@ -1,9 +1,11 @@
-import { Code, ConnectError, createConnectRouter, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
+import { Code, ConnectError, createConnectRouter, createContextValues, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Logger } from "pino";
-import { withCatalogReasons } from "./framework-errors.js";
+import { withCatalogReasons, type Replaced } from "./framework-errors.js";
+import { createRequestInputInterceptor } from "./interceptors/request-input.js";
 import type { RequestHandler } from "./one-port.js";
+import { requestIdOf } from "./request-id.js";
 
 export interface NodeAdapterOptions extends ConnectRouterOptions {
   routes: (router: ConnectRouter) => void;
@@ -21,20 +23,44 @@ const strictJson = { ignoreUnknownFields: false, textDecoder: new TextDecoder("u
 
 /**
  * connect-node's adapter, plus one step: every RPC handler is wrapped so errors Connect raises
- * on its own (undecodable or oversized requests) carry the catalog reason too.
+ * on its own (unreadable, undecodable or oversized requests) are the client's errors, with the
+ * catalog reason and fixed text, and are logged like every other call.
  */
 export function createNodeAdapter(options: NodeAdapterOptions): RequestHandler {
-  const router = createConnectRouter({ acceptCompression: [compressionGzip, compressionBrotli], jsonOptions: strictJson, ...options });
+  const router = createConnectRouter({
+    acceptCompression: [compressionGzip, compressionBrotli],
+    jsonOptions: strictJson,
+    ...options,
+    interceptors: [createRequestInputInterceptor(), ...(options.interceptors ?? [])],
+  });
   options.routes(router);
-  const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, withCatalogReasons(h)]));
+  const log = createReplacementLog(options.logger);
+  const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, withCatalogReasons(h, log)]));
   return (req, res) => {
     const handler = paths.get((req.url ?? "").split("?", 2)[0] ?? "");
     if (!handler) return options.fallback(req, res);
-    handler(universalRequestFromNodeRequest(req, res, undefined, undefined))
+    // Fresh context values, so the wrapper can see whether the call reached the interceptors.
+    handler(universalRequestFromNodeRequest(req, res, undefined, createContextValues()))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => {
         if (ConnectError.from(reason).code === Code.Aborted) return;
         options.logger.error({ err: reason, procedure: `${handler.service.typeName}/${handler.method.name}` }, "handler failed");
       });
+  };
+}
+
+/**
+ * A refused request never reached the logging interceptor, so it gets the same "rpc" line here:
+ * the code only, never Connect's message, which may quote the input. A failure after the call
+ * started is Connect failing on our response, logged as an error.
+ */
+function createReplacementLog(logger: Logger) {
+  return ({ request, procedure, original, sent, started, ms }: Replaced) => {
+    if (started) {
+      logger.error({ procedure, code: Code[original.code], cause: original.rawMessage }, "response failed");
+      return;
+    }
+    const rid = requestIdOf(request.header.get("x-request-id"));
+    logger.warn({ rid, procedure, code: Code[sent.code], ms: Math.round(ms * 10) / 10 }, "rpc");
   };
 }

@@ -1,9 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { loggerKey } from "../../service/context.js";
-
-const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
+import { requestIdOf } from "../request-id.js";
 
 /**
  * One child logger per request carrying the request id and procedure. It logs the outcome,
@@ -11,8 +9,7 @@ const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
  */
 export function createLoggingInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
-    const given = req.header.get("x-request-id") ?? "";
-    const rid = requestIdPattern.test(given) ? given : randomUUID();
+    const rid = requestIdOf(req.header.get("x-request-id"));
     const log = logger.child({ rid, procedure: `${req.service.typeName}/${req.method.name}` });
     req.contextValues.set(loggerKey, log);
     const started = performance.now();
