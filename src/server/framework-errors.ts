@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import type { Compression, UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorFromJsonBytes, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
@@ -28,7 +28,13 @@ export interface Replaced {
  * Connect end-stream, gRPC and gRPC-Web trailers. Errors that passed the interceptors already
  * have their reason and are left alone.
  */
-export function withCatalogReasons(handler: UniversalHandler, onReplaced: (r: Replaced) => void = () => {}): UniversalHandler {
+export interface CatalogReasonOptions {
+  /** The compressions the router accepts: a Connect unary error body may be compressed with one. */
+  compressions: readonly Compression[];
+  onReplaced?: (r: Replaced) => void;
+}
+
+export function withCatalogReasons(handler: UniversalHandler, { compressions, onReplaced = () => {} }: CatalogReasonOptions): UniversalHandler {
   const procedure = `${handler.service.typeName}/${handler.method.name}`;
   const wrapped = async (req: UniversalServerRequest): Promise<UniversalServerResponse> => {
     const arrived = performance.now();
@@ -43,7 +49,7 @@ export function withCatalogReasons(handler: UniversalHandler, onReplaced: (r: Re
     if (type.startsWith("application/grpc-web")) return { ...res, body: patchGrpcWeb(res.body, fix) };
     if (type.startsWith("application/grpc")) return patchGrpc(res, fix);
     if (type.startsWith("application/connect+")) return { ...res, body: patchEndStream(res.body, fix) };
-    if (res.status !== 200 && type.startsWith("application/json")) return patchConnectUnary(res, fix);
+    if (res.status !== 200 && type.startsWith("application/json")) return patchConnectUnary(res, fix, compressions);
     return res;
   };
   return Object.assign(wrapped, handler);
@@ -74,14 +80,22 @@ async function* once(bytes: Uint8Array) {
   yield bytes;
 }
 
-async function patchConnectUnary(res: UniversalServerResponse, fix: Fix): Promise<UniversalServerResponse> {
+/** Connect compresses an error body over 1 KiB when the client accepts it; a replacement goes out plain. */
+async function patchConnectUnary(res: UniversalServerResponse, fix: Fix, compressions: readonly Compression[]): Promise<UniversalServerResponse> {
   const bytes = await readAll(res.body);
-  const patched = fix(errorFromJsonBytes(bytes, undefined, new ConnectError("internal error", Code.Internal)));
+  const encoding = res.header?.get("content-encoding");
+  const compression = compressions.find((c) => c.name === encoding);
+  const json = compression ? await compression.decompress(bytes, maxErrorBytes) : bytes;
+  const patched = fix(errorFromJsonBytes(json, undefined, new ConnectError("internal error", Code.Internal)));
   if (!patched) return { ...res, body: once(bytes) };
   const body = errorToJsonBytes(patched, {});
+  res.header?.delete("content-encoding");
   res.header?.set("content-length", String(body.byteLength));
   return { ...res, status: codeToHttpStatus(patched.code), body: once(body) };
 }
+
+/** Errors are small; this only bounds the decompression of our own response. */
+const maxErrorBytes = 16 * 1024 * 1024;
 
 function patchGrpc(res: UniversalServerResponse, fix: Fix): UniversalServerResponse {
   const trailer = res.trailer;

@@ -27,15 +27,16 @@ const strictJson = { ignoreUnknownFields: false, textDecoder: new TextDecoder("u
  * catalog reason and fixed text, and are logged like every other call.
  */
 export function createNodeAdapter(options: NodeAdapterOptions): RequestHandler {
+  const compressions = [compressionGzip, compressionBrotli];
   const router = createConnectRouter({
-    acceptCompression: [compressionGzip, compressionBrotli],
+    acceptCompression: compressions,
     jsonOptions: strictJson,
     ...options,
     interceptors: [createRequestInputInterceptor(), ...(options.interceptors ?? [])],
   });
   options.routes(router);
-  const log = createReplacementLog(options.logger);
-  const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, withCatalogReasons(h, log)]));
+  const onReplaced = createReplacementLog(options.logger);
+  const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, withCatalogReasons(h, { compressions, onReplaced })]));
   return (req, res) => {
     const handler = paths.get((req.url ?? "").split("?", 2)[0] ?? "");
     if (!handler) return options.fallback(req, res);
@@ -43,6 +44,12 @@ export function createNodeAdapter(options: NodeAdapterOptions): RequestHandler {
     handler(universalRequestFromNodeRequest(req, res, undefined, createContextValues()))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => {
+        // Whatever failed, the client must not wait for an answer that will never come.
+        if (res.headersSent) res.destroy();
+        else {
+          res.writeHead(500);
+          res.end();
+        }
         if (ConnectError.from(reason).code === Code.Aborted) return;
         options.logger.error({ err: reason, procedure: `${handler.service.typeName}/${handler.method.name}` }, "handler failed");
       });
