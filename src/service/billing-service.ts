@@ -62,7 +62,9 @@ function timeRange(v: Validator, start: Timestamp | undefined, end: Timestamp | 
   v.check(end !== undefined, "end_time", "is required");
   v.check(pageSize >= 0, "page_size", "must not be negative");
   v.check(workflow === "" || isWorkflowName(workflow), "workflow", "must be a workflow name");
-  if (start && end) v.check(timestampDate(start) < timestampDate(end), "end_time", "must be after start_time");
+  const startOk = v.timestamp(start, "start_time");
+  const endOk = v.timestamp(end, "end_time");
+  if (start && end && startOk && endOk) v.check(timestampDate(start) < timestampDate(end), "end_time", "must be after start_time");
   v.throwIfInvalid();
   return { start: timestampDate(start!), end: timestampDate(end!), ...(workflow ? { workflow } : {}) };
 }
