@@ -79,6 +79,14 @@ function answerOf(error: ConnectError | undefined, raw: string): RawAnswer {
   };
 }
 
+const attempt = <T>(f: () => T, fallback: T): T => {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+};
+
 const headerText = (h: Headers) => [...h].map(([k, v]) => `${k}: ${v}`).join("\n");
 
 export function createRawClient(baseUrl: string): RawClient {
@@ -110,7 +118,10 @@ export function createRawClient(baseUrl: string): RawClient {
       return answerOf(findTrailerError(trailerParse(trailer.data)), raw);
     }
     if (c.method.methodKind === "unary") {
-      return answerOf(res.status === 200 ? undefined : errorFromJsonBytes(body, res.headers, new ConnectError(`HTTP ${res.status}`, Code.Unknown)), raw);
+      if (res.status === 200) return answerOf(undefined, raw);
+      // Not every refusal has a JSON body: 415 and 405 come without one.
+      const fallback = new ConnectError(`HTTP ${res.status}`, Code.Unknown);
+      return answerOf(attempt(() => errorFromJsonBytes(body, res.headers, fallback), fallback), raw);
     }
     const end = frames(body).find((f) => (f.flags & 0x02) === 0x02);
     if (!end) return { code: Code.Unknown, message: "no end-stream frame", errorInfo: [], visible: raw };
