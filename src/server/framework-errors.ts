@@ -20,20 +20,19 @@ export interface Replaced {
   ms: number;
 }
 
-/**
- * Connect answers some requests itself, before any interceptor runs: a unary body it cannot
- * read or decode, one over the size cap. Those errors lack the catalog reason every other error
- * carries, some have the wrong code (INTERNAL for broken binary) and some quote the input. This
- * wrapper replaces them in the response, in the wire form of each protocol: Connect unary JSON,
- * Connect end-stream, gRPC and gRPC-Web trailers. Errors that passed the interceptors already
- * have their reason and are left alone.
- */
 export interface CatalogReasonOptions {
   /** The compressions the router accepts: a Connect unary error body may be compressed with one. */
   compressions: readonly Compression[];
   onReplaced?: (r: Replaced) => void;
 }
 
+/**
+ * Connect answers some requests itself, before any interceptor runs: a unary body it cannot
+ * read or decode, one over the size cap. Those errors lack the catalog reason every other error
+ * carries, some have the wrong code (INTERNAL for broken binary) and some quote the input. This
+ * wrapper replaces them in the response, in the wire form of each protocol: Connect unary JSON,
+ * Connect end-stream, gRPC and gRPC-Web trailers. Errors that carry a catalog reason are left alone.
+ */
 export function withCatalogReasons(handler: UniversalHandler, { compressions, onReplaced = () => {} }: CatalogReasonOptions): UniversalHandler {
   const procedure = `${handler.service.typeName}/${handler.method.name}`;
   const wrapped = async (req: UniversalServerRequest): Promise<UniversalServerResponse> => {
