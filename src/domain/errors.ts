@@ -63,7 +63,11 @@ export class DomainError extends Error {
   }
 }
 
+/** Violations one error lists: a request with thousands of bad entries must not get a larger error back. */
+export const maxViolations = 50;
+
 export function invalid(violations: FieldViolation[]): DomainError {
-  const fields = violations.map((v) => v.field).join(", ");
-  return new DomainError("INVALID_REQUEST", `invalid request: ${fields}`, violations);
+  const listed = violations.slice(0, maxViolations);
+  const more = violations.length > listed.length ? ` and ${violations.length - listed.length} more` : "";
+  return new DomainError("INVALID_REQUEST", `invalid request: ${listed.map((v) => v.field).join(", ")}${more}`, listed);
 }

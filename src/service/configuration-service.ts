@@ -5,9 +5,8 @@ import { ConfigurationService } from "../../gen/sessionflow/v1/configuration_ser
 import { principalOf } from "./context.js";
 import { configToProto, listsFromProto, thresholdsFromProto, thresholdsToProto } from "./mapping.js";
 import { clampPageSize, decodePageToken, encodePageToken } from "./page-token.js";
+import { checkConfigurationUpdate } from "./configuration-limits.js";
 import { createValidator, isRegionCode } from "./validation.js";
-
-const maxListEntries = 10_000;
 
 export function createConfigurationService(decisions: DecisionUseCases): ServiceImpl<typeof ConfigurationService> {
   return {
@@ -23,14 +22,9 @@ export function createConfigurationService(decisions: DecisionUseCases): Service
     async updateThresholds(req, ctx) {
       const principal = principalOf(ctx);
       const v = createValidator();
-      v.check(req.expectedVersion >= 0n, "expected_version", "must not be negative");
-      v.text(req.reason, "reason", 500);
-      const lists = listsFromProto(req.lists);
-      for (const [name, entries] of Object.entries(lists) as [string, string[]][]) {
-        v.check(entries.length <= maxListEntries, `lists.${name}`, `must have at most ${maxListEntries} entries`);
-        entries.forEach((entry, i) => v.text(entry, `lists.${name}[${i}]`, 254));
-      }
+      checkConfigurationUpdate(v, req);
       v.throwIfInvalid();
+      const lists = listsFromProto(req.lists);
       const config = await decisions.updateConfig(
         { tenantId: principal.tenantId, principal: principal.name },
         Number(req.expectedVersion),

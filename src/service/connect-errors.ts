@@ -35,7 +35,10 @@ export function reasonError(reason: ErrorReason, message: string): ConnectError 
   return connectErrorOf(new DomainError(reason, message));
 }
 
-/** Reasons for the errors Connect itself raises before a handler runs, keyed by their code. */
+/**
+ * Reasons for ConnectErrors that reach the error interceptor without one, keyed by their code.
+ * Errors reading a request never get here: src/server/request-errors.ts maps those.
+ */
 const frameworkReasons: Partial<Record<Code, ErrorReason>> = {
   [Code.InvalidArgument]: "INVALID_REQUEST",
   [Code.ResourceExhausted]: "REQUEST_TOO_LARGE",

@@ -64,7 +64,8 @@ export function createDecisionService(decisions: DecisionUseCases): ServiceImpl<
       v.uuid(req.requestId, "request_id");
       v.check(req.decision === Decision.APPROVE || req.decision === Decision.DECLINE, "decision", "must be APPROVE or DECLINE");
       v.check(reviewerPattern.test(req.reviewer), "reviewer", "is required: 1-128 letters, digits and ._:@-");
-      v.check(req.reason.trim().length > 0 && req.reason.length <= 500, "reason", "is required, at most 500 characters");
+      v.check(req.reason.trim().length > 0, "reason", "is required");
+      v.text(req.reason, "reason", 500);
       v.throwIfInvalid();
       const verdict = req.decision === Decision.APPROVE ? "APPROVE" : "DECLINE";
       const result = await decisions.review(

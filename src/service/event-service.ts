@@ -25,6 +25,8 @@ export interface EventServiceOptions {
   viewer: Viewer;
 }
 
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
+
 export function createEventService(opts: EventServiceOptions): ServiceImpl<typeof EventService> {
   const { sessions, hub, heartbeatMs } = opts;
   const endIfShuttingDown = (resume: Record<string, string>) => {
@@ -39,7 +41,7 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
       const view = await opts.viewer(ctx);
       const v = createValidator();
       v.uuid(req.sessionId, "session_id", true);
-      v.check(req.afterSequence >= 0n, "after_sequence", "must not be negative");
+      v.check(req.afterSequence >= 0n && req.afterSequence <= maxSafe, "after_sequence", "must be from 0 to 2^53-1");
       v.throwIfInvalid();
       const id = req.sessionId.toLowerCase();
       // Subscribe before reading the session, so no event falls between the replay and the live part.
@@ -76,6 +78,7 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
       const workflow = req.filter?.workflow ?? "";
       v.check(workflow === "" || isWorkflowName(workflow), "filter.workflow", "must be a workflow name");
       const types = new Set<EventType>();
+      v.count(req.filter?.types ?? [], "filter.types", eventTypeFromProto.size);
       (req.filter?.types ?? []).forEach((t, i) => {
         const type = eventTypeFromProto.get(t);
         v.check(type !== undefined, `filter.types[${i}]`, "must be a known event type");

@@ -28,8 +28,8 @@ export function createSessionService(sessions: SessionUseCases, links: LinkUseCa
       v.check(req.market === "" || isRegionCode(req.market), "market", "must be an ISO 3166-1 alpha-2 code such as GB");
       v.check(referencePattern.test(req.reference), "reference", "must be at most 128 letters, digits and ._:/-");
       v.uuid(req.requestId, "request_id");
-      const seconds = req.lifetime ? Number(req.lifetime.seconds) + req.lifetime.nanos / 1e9 : undefined;
-      v.check(seconds === undefined || (Number.isFinite(seconds) && seconds >= 60), "lifetime", "must be at least 60 seconds");
+      // The workflow's longest lifetime is the domain's to check; the shape and the minimum are checked here.
+      const seconds = v.duration(req.lifetime, "lifetime", 60);
       v.throwIfInvalid();
       const rc = requestContext(ctx, procedure("CreateSession"), req.requestId);
       const created = await links.create(rc, {
@@ -88,12 +88,18 @@ function listFilter(req: ListSessionsRequest) {
   v.check(req.pageSize >= 0, "page_size", "must not be negative");
   v.check(req.workflow === "" || isWorkflowName(req.workflow), "workflow", "must be a workflow name");
   v.check(req.market === "" || isRegionCode(req.market), "market", "must be an ISO 3166-1 alpha-2 code");
+  v.count(req.states, "states", stateFromProto.size);
   const states: SessionState[] = [];
   req.states.forEach((s, i) => {
     const state = stateFromProto.get(s);
     v.check(state !== undefined, `states[${i}]`, "must be a known session state");
     if (state) states.push(state);
   });
+  const startOk = v.timestamp(req.createTimeStart, "create_time_start");
+  const endOk = v.timestamp(req.createTimeEnd, "create_time_end");
+  if (req.createTimeStart && req.createTimeEnd && startOk && endOk) {
+    v.check(timestampDate(req.createTimeStart) < timestampDate(req.createTimeEnd), "create_time_end", "must be after create_time_start");
+  }
   v.throwIfInvalid();
   return {
     ...(req.workflow ? { workflow: req.workflow } : {}),

@@ -77,7 +77,7 @@ export type UpdateThresholdsRequest = Message<"sessionflow.v1.UpdateThresholdsRe
   expectedVersion: bigint;
 
   /**
-   * Why the change is made; required.
+   * Why the change is made; required, at most 500 characters.
    *
    * @generated from field: string reason = 2;
    */
@@ -91,7 +91,7 @@ export type UpdateThresholdsRequest = Message<"sessionflow.v1.UpdateThresholdsRe
   values?: Thresholds | undefined;
 
   /**
-   * Overrides per market.
+   * Overrides per market, keyed by assigned ISO 3166-1 alpha-2 codes such as "GB".
    *
    * @generated from field: map<string, sessionflow.v1.Thresholds> market_overrides = 4;
    */

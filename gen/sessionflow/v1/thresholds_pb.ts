@@ -86,6 +86,8 @@ export const ThresholdsSchema: GenMessage<Thresholds> = /*@__PURE__*/
 
 /**
  * Lists are a tenant's allow and deny lists of identity elements and devices.
+ * Each list holds at most 1,000 entries of 1 to 254 characters, and all lists of one
+ * configuration together at most 256 KiB (UTF-8); UpdateThresholds refuses more.
  *
  * @generated from message sessionflow.v1.Lists
  */
