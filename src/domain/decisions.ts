@@ -9,7 +9,7 @@ import { requireRoomFor } from "./limits.js";
 import type { CheckResult, CheckType, DecisionRecord, Session } from "./session.js";
 import type { MutationResult, RequestContext, SessionUseCases } from "./sessions.js";
 import { parentRequest, syncToParent } from "./transfer-sync.js";
-import { configViolations, initialConfig, type TenantConfig, type TenantLists, type ThresholdOverride } from "./thresholds.js";
+import { configViolations, initialConfig, listEntryViolations, type TenantConfig, type TenantLists, type ThresholdOverride } from "./thresholds.js";
 import { invalid } from "./errors.js";
 import type { Store } from "./store.js";
 
@@ -111,7 +111,8 @@ export function createDecisionUseCases({ sessions, store, clock }: { sessions: S
     },
 
     async updateConfig(ctx, expectedVersion, reason, change) {
-      const violations = configViolations(change);
+      // Entries that could never match (an email with no valid domain, a phone with no digits) are refused, not stored.
+      const violations = [...configViolations(change), ...listEntryViolations(change.lists)];
       if (!reason.trim()) violations.push({ field: "reason", description: "is required: say why the configuration changes" });
       if (violations.length) throw invalid(violations);
       const current = (await store.configurations.current(ctx.tenantId)) ?? initialConfig(ctx.tenantId);

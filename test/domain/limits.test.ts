@@ -39,3 +39,16 @@ describe("session limits", () => {
     await expect(h.sessions.submit(h.submit({ sessionId: session.id }))).rejects.toMatchObject({ reason: "SESSION_FULL", metadata: { limit: "submissions" } });
   });
 });
+
+describe("configuration list entries", () => {
+  it("refuses entries that could never match, naming the field and not the value", async () => {
+    const h = createDomainHarness();
+    const lists = { denyEmails: ["no-domain-here"], denyPhones: ["call me"], denyDomains: ["not a domain!"], denyDeviceIds: [], allowEmails: [], allowPhones: [], allowDomains: [], allowDeviceIds: [] };
+    const refused = h.decisions.updateConfig({ tenantId: "acme", principal: "key:k" }, 0, "tighten", { values: {}, marketOverrides: {}, lists });
+    await expect(refused).rejects.toMatchObject({ reason: "INVALID_REQUEST" });
+    const error = await refused.catch((e: { violations: { field: string; description: string }[] }) => e);
+    expect(error.violations.map((v) => v.field).sort()).toEqual(["lists.deny_domains[0]", "lists.deny_emails[0]", "lists.deny_phones[0]"]);
+    expect(JSON.stringify(error)).not.toContain("no-domain-here");
+    expect(await h.store.configurations.current("acme")).toBeUndefined();
+  });
+});
