@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { DomainError } from "../../src/domain/errors.js";
 import { sessionLimits } from "../../src/domain/limits.js";
 import { createDomainHarness } from "../support/domain-harness.js";
 
@@ -46,7 +47,10 @@ describe("configuration list entries", () => {
     const lists = { denyEmails: ["no-domain-here"], denyPhones: ["call me"], denyDomains: ["not a domain!"], denyDeviceIds: [], allowEmails: [], allowPhones: [], allowDomains: [], allowDeviceIds: [] };
     const refused = h.decisions.updateConfig({ tenantId: "acme", principal: "key:k" }, 0, "tighten", { values: {}, marketOverrides: {}, lists });
     await expect(refused).rejects.toMatchObject({ reason: "INVALID_REQUEST" });
-    const error = await refused.catch((e: { violations: { field: string; description: string }[] }) => e);
+    const error = (await refused.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as DomainError;
     expect(error.violations.map((v) => v.field).sort()).toEqual(["lists.deny_domains[0]", "lists.deny_emails[0]", "lists.deny_phones[0]"]);
     expect(JSON.stringify(error)).not.toContain("no-domain-here");
     expect(await h.store.configurations.current("acme")).toBeUndefined();
