@@ -77,6 +77,8 @@ export function checkSubmissions({ history, truths }: CheckInput): Violation[] {
     const synced = new Map<string, Operation>();
     for (const op of mine) {
       if (!op.result?.ok || op.pattern === "late" || typeof op.request["syncTo"] !== "string" || !op.requestId) continue;
+      // A child that had expired was replaced by a session of its own, which syncs nowhere.
+      if (op.kind === "Submit" && okFields(op)?.disposition === "REPLACED_EXPIRED") continue;
       if (!synced.has(op.requestId)) synced.set(op.requestId, op);
     }
     for (const op of synced.values()) {
