@@ -1,3 +1,4 @@
+import type { InjectedFaultAt } from "./cluster.js";
 import { checkBilling } from "./check-billing.js";
 import { checkCodes } from "./check-codes.js";
 import { checkRefusals } from "./check-refusals.js";
@@ -22,6 +23,8 @@ export interface CheckInput {
   history: History;
   truths: ReadonlyMap<string, TenantTruth>;
   serverErrors: readonly ServerError[];
+  /** Store answers lost on purpose (see withRoundTrips), by instance and time. */
+  injectedFaults: readonly InjectedFaultAt[];
 }
 
 /** Runs every check over the history and the final state. */

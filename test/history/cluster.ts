@@ -28,13 +28,19 @@ export interface ServerError {
   message: string;
 }
 
+/** A store answer the checker dropped on purpose: on which instance, and when. */
+export interface InjectedFaultAt {
+  instance: number;
+  atMs: number;
+}
+
 export interface Cluster {
   instances: Instance[];
   tenants: Tenant[];
   lifetimes: Record<string, LifetimePolicy>;
   serverErrors(): ServerError[];
   /** Store answers are lost at the fault rate only while this is on (during the workload; off at first). */
-  faults: { on: boolean; injected: number };
+  faults: { on: boolean; injected: number; log: InjectedFaultAt[] };
   /** Breaks what the store set can break (see StoreSet.disturb); false when it has nothing to break. */
   disturb(): boolean;
   close(): Promise<void>;
@@ -70,12 +76,18 @@ export async function createCluster(opts: ClusterOptions): Promise<Cluster> {
   if (storeSet.stores.length !== opts.instances) throw new Error(`the store factory made ${storeSet.stores.length} stores for ${opts.instances} instances`);
   const tripRandom = opts.random.fork();
   // Off until the workload starts: setting up and reading the final state go without faults.
-  const faults = { on: false, injected: 0 };
-  const trip = {
+  const faults = { on: false, injected: 0, log: [] as InjectedFaultAt[] };
+  // One trip per instance, so each injected fault is known by where and when it struck.
+  const tripFor = (instance: number) => ({
     delay: (items: number) => new Promise<void>((resolve) => setTimeout(resolve, tripRandom.int(0, opts.latencyMs) + (items * opts.latencyMs) / 12)),
-    fail: () => faults.on && tripRandom.float() < opts.faultRate && ++faults.injected > 0,
-  };
-  const stores = opts.latencyMs > 0 || opts.faultRate > 0 ? storeSet.stores.map((s) => withRoundTrips(s, trip)) : storeSet.stores;
+    fail: () => {
+      if (!(faults.on && tripRandom.float() < opts.faultRate)) return false;
+      faults.injected++;
+      faults.log.push({ instance, atMs: Date.now() });
+      return true;
+    },
+  });
+  const stores = opts.latencyMs > 0 || opts.faultRate > 0 ? storeSet.stores.map((s, i) => withRoundTrips(s, tripFor(i))) : storeSet.stores;
 
   const now = new Date();
   const tenants: Tenant[] = [];

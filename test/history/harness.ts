@@ -168,7 +168,7 @@ export async function runHistoryCheck(options: HistoryOptions): Promise<HistoryR
     }
     if (!(await workload.stopSubscribers(10_000))) notes.push("some subscribers did not stop within 10 s");
 
-    const violations = runChecks({ history, truths, serverErrors: cluster.serverErrors() });
+    const violations = runChecks({ history, truths, serverErrors: cluster.serverErrors(), injectedFaults: cluster.faults.log });
     const answeredIds = new Set(history.ops.map((op) => `op-${op.id}`));
     const unattached = new Map<string, number>();
     for (const e of cluster.serverErrors()) {

@@ -1,3 +1,4 @@
+import { requestIdOf } from "../request-id.js";
 import type { Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { hashApiKey, type ApiKeyRepository, type Principal, type Scope } from "../../domain/api-key.js";
@@ -44,7 +45,7 @@ export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, li
   const failures = createAuthFailureLog(logger, { ...limits, now });
   const keys = createApiKeyCache({ apiKeys, freshMs: limits.apiKeyCacheMs, now });
 
-  async function authenticate(credential: string, source: string): Promise<Principal | undefined> {
+  async function authenticate(credential: string, source: string, call: { rid: string; procedure: string }): Promise<Principal | undefined> {
     if (credential.startsWith(clientTokenPrefix)) {
       const claim = await verifyClientToken(credential);
       return claim && { tenantId: claim.tenantId, name: `client:${claim.sessionId}`, scopes: new Set<Scope>(), sessionId: claim.sessionId };
@@ -56,7 +57,7 @@ export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, li
         key = await keys.lookup(hash);
       } catch (e) {
         // This interceptor runs outside the error interceptor: the store's words must not reach the client.
-        logger.error({ err: e }, "unexpected failure");
+        logger.error({ err: e, ...call }, "unexpected failure");
         throw reasonError("INTERNAL", "internal error");
       }
     }
@@ -67,7 +68,8 @@ export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, li
     if (accessOf(req.service.typeName, req.method.name) === "public") return next(req);
     const source = sourceOf(req.contextValues.get(peerAddressKey), req.header.get("x-forwarded-for"), limits.trustedProxyHops);
     const credential = /^Bearer\s+(\S+)$/i.exec(req.header.get("authorization") ?? "")?.[1];
-    const principal = credential === undefined ? undefined : await authenticate(credential, source);
+    const call = { rid: requestIdOf(req.header.get("x-request-id")), procedure: `${req.service.typeName}/${req.method.name}` };
+    const principal = credential === undefined ? undefined : await authenticate(credential, source, call);
     if (principal) {
       req.contextValues.set(principalKey, principal);
       return next(req);
