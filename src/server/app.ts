@@ -8,6 +8,7 @@ import { createPolicies, type Policies } from "../domain/policy.js";
 import { createBuiltInAnalyzers, defaultDisposableDomains, type Analyzer } from "../domain/analyzers.js";
 import { defaultThresholds } from "../domain/thresholds.js";
 import { createEventHub } from "../domain/event-hub.js";
+import { withCallChecks } from "../domain/call-checked-store.js";
 import { createDecisionUseCases } from "../domain/decisions.js";
 import { createLinkUseCases } from "../domain/links.js";
 import { createTokenService } from "../domain/tokens.js";
@@ -40,6 +41,7 @@ import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_p
 import { withCors } from "./cors.js";
 import { createHealthService, createHealthState, ServingStatus, type HealthState } from "./health.js";
 import { createAuthInterceptor } from "./interceptors/auth.js";
+import { createDeadlineInterceptor } from "./interceptors/deadline.js";
 import { createErrorInterceptor } from "./interceptors/errors.js";
 import { createLoggingInterceptor } from "./interceptors/logging.js";
 import { createConnectionGate } from "./connection-gate.js";
@@ -109,8 +111,10 @@ export function createApp(opts: AppOptions): App {
   const disposable = new Set([...defaultDisposableDomains, ...(opts.disposableDomains ?? []).map((d) => d.toLowerCase())]);
   const ids = opts.ids ?? createUuidV7Generator(() => clock.now().getTime());
   const policies = opts.policies ?? createPolicies();
+  // Handlers reach the store only through this, so a call past its deadline stops at its next store call.
+  const store = withCallChecks(opts.store);
   const sessions = createSessionUseCases({
-    store: opts.store,
+    store,
     clock,
     ids,
     policies,
@@ -121,10 +125,10 @@ export function createApp(opts: AppOptions): App {
     thresholds: { ...defaultThresholds, ...(opts.warnThreshold !== undefined ? { warn: opts.warnThreshold } : {}) },
     disposableDomains: disposable,
   });
-  const decisions = createDecisionUseCases({ sessions, store: opts.store, clock });
+  const decisions = createDecisionUseCases({ sessions, store, clock });
   const tokens = createTokenService(opts.tokenSecret);
   const links = createLinkUseCases({
-    store: opts.store,
+    store,
     clock,
     ids,
     policies,
@@ -164,7 +168,7 @@ export function createApp(opts: AppOptions): App {
     { service: DecisionService, impl: createDecisionService(decisions) },
     { service: CheckService, impl: createCheckService(decisions, viewer) },
     { service: ConfigurationService, impl: createConfigurationService(decisions) },
-    { service: BillingService, impl: createBillingService(opts.store) },
+    { service: BillingService, impl: createBillingService(store) },
   ];
   const health = createHealthState(api.map((r) => r.service.typeName));
   const reflected = [...api.map((r) => r.service), Health, ServerReflection];
@@ -190,6 +194,7 @@ export function createApp(opts: AppOptions): App {
         accessOf: createAccessTable([Health, ServerReflection, ClientAuthService]),
         verifyClientToken: (token) => tokens.verifyClientToken(token, clock.now()),
       }),
+      createDeadlineInterceptor(shutdown.signal),
     ],
     fallback: createProbes({ health, store: opts.store }),
   });
