@@ -1,5 +1,6 @@
 import { scopes, type Scope } from "./domain/api-key.js";
 import { defaultLifetimePolicy, type LifetimePolicy } from "./domain/policy.js";
+import { defaultCallLimits, type CallLimits } from "./server/call-limits.js";
 import { defaultConnectionLimits, type ConnectionLimits } from "./server/connection-limits.js";
 
 /** Configured API keys name their SHA-256 only: the service never needs the secret. */
@@ -38,6 +39,8 @@ export interface Config {
   connections: ConnectionLimits;
   /** Open grpc.health.v1.Health/Watch streams (they need no credentials). */
   maxHealthWatches: number;
+  /** Calls per second and calls in progress per tenant and per client token, and calls in progress per process. */
+  callLimits: CallLimits;
   /** Retention, applied alike by MongoDB's TTL indexes and by the embedded store's purge. */
   retention: { sessionMs: number; eventMs: number };
   /** Set when MONGODB_URI is: the production store. */
@@ -181,6 +184,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push("SESSIONFLOW_HEADERS_TIMEOUT_MS must not exceed SESSIONFLOW_REQUEST_TIMEOUT_MS");
   }
 
+  const calls = defaultCallLimits;
+  const callLimits: CallLimits = {
+    tenant: {
+      ratePerSecond: int("SESSIONFLOW_TENANT_CALLS_PER_SECOND", calls.tenant.ratePerSecond, 1, 1_000_000),
+      burst: int("SESSIONFLOW_TENANT_BURST", calls.tenant.burst, 1, 1_000_000),
+      maxCalls: int("SESSIONFLOW_MAX_CALLS_PER_TENANT", calls.tenant.maxCalls, 1, 1_000_000),
+    },
+    client: {
+      ratePerSecond: int("SESSIONFLOW_CLIENT_CALLS_PER_SECOND", calls.client.ratePerSecond, 1, 1_000_000),
+      burst: int("SESSIONFLOW_CLIENT_BURST", calls.client.burst, 1, 1_000_000),
+      maxCalls: int("SESSIONFLOW_MAX_CALLS_PER_CLIENT", calls.client.maxCalls, 1, 1_000_000),
+    },
+    maxCalls: int("SESSIONFLOW_MAX_CALLS", calls.maxCalls, 1, 1_000_000),
+  };
+
   const config: Config = {
     port: int("PORT", 8080, 0, 65_535),
     ...(env["SESSIONFLOW_H2C_PORT"] ? { h2cPort: int("SESSIONFLOW_H2C_PORT", 0, 0, 65_535) } : {}),
@@ -205,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     clientTokenTtlSeconds: int("SESSIONFLOW_CLIENT_TOKEN_TTL_SECONDS", 900, 30, 86_400),
     connections,
     maxHealthWatches: int("SESSIONFLOW_MAX_HEALTH_WATCHES", 1_000, 1, 1_000_000),
+    callLimits,
     ...(mongo ? { mongo } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     clientTokenTtlSeconds: config.clientTokenTtlSeconds,
     connections: config.connections,
     maxHealthWatches: config.maxHealthWatches,
+    callLimits: config.callLimits,
   });
   const address = await app.server.listen(config.port, config.host);
   if (config.h2cPort !== undefined) {

@@ -43,6 +43,8 @@ import { createHealthService, createHealthState, ServingStatus, type HealthState
 import { createAuthInterceptor } from "./interceptors/auth.js";
 import { createDeadlineInterceptor } from "./interceptors/deadline.js";
 import { createErrorInterceptor } from "./interceptors/errors.js";
+import { createLimitsInterceptor } from "./interceptors/limits.js";
+import { defaultCallLimits, type CallLimits } from "./call-limits.js";
 import { createLoggingInterceptor } from "./interceptors/logging.js";
 import { createConnectionGate } from "./connection-gate.js";
 import { defaultConnectionLimits, type ConnectionLimits } from "./connection-limits.js";
@@ -84,6 +86,8 @@ export interface AppOptions {
   connections?: Partial<ConnectionLimits>;
   /** Open grpc.health.v1.Health/Watch streams, all clients together. */
   maxHealthWatches?: number;
+  /** Per-tenant and per-client-token budgets, and the per-process cap on calls; defaults for what is unset. */
+  callLimits?: Partial<CallLimits>;
 }
 
 export interface App {
@@ -194,6 +198,7 @@ export function createApp(opts: AppOptions): App {
         accessOf: createAccessTable([Health, ServerReflection, ClientAuthService]),
         verifyClientToken: (token) => tokens.verifyClientToken(token, clock.now()),
       }),
+      createLimitsInterceptor({ ...defaultCallLimits, ...opts.callLimits }),
       createDeadlineInterceptor(shutdown.signal),
     ],
     fallback: createProbes({ health, store: opts.store }),
