@@ -26,6 +26,10 @@ export interface Config {
   heartbeatMs: number;
   sweepIntervalMs: number;
   maxStreamsPerTenant: number;
+  /** Streams of a tenant's front ends (client tokens), together; apart from the tenant's own. */
+  maxClientStreamsPerTenant: number;
+  /** Streams of one session's front ends. */
+  maxClientStreamsPerSession: number;
   maxQueuedEvents: number;
   analyzerTimeoutMs: number;
   warnThreshold: number;
@@ -214,6 +218,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     heartbeatMs: int("SESSIONFLOW_HEARTBEAT_MS", 15_000, 100, 300_000),
     sweepIntervalMs: int("SESSIONFLOW_SWEEP_INTERVAL_MS", 5_000, 0, 3_600_000),
     maxStreamsPerTenant: int("SESSIONFLOW_MAX_STREAMS_PER_TENANT", 10_000, 1, 1_000_000),
+    maxClientStreamsPerTenant: int("SESSIONFLOW_MAX_CLIENT_STREAMS_PER_TENANT", 2_000, 1, 1_000_000),
+    maxClientStreamsPerSession: int("SESSIONFLOW_MAX_CLIENT_STREAMS_PER_SESSION", 4, 1, 1_000),
     maxQueuedEvents: int("SESSIONFLOW_MAX_QUEUED_EVENTS", 1_000, 10, 1_000_000),
     analyzerTimeoutMs: int("SESSIONFLOW_ANALYZER_TIMEOUT_MS", 2_000, 10, 60_000),
     warnThreshold: fraction("SESSIONFLOW_WARN_THRESHOLD", 0.5),

@@ -43,6 +43,8 @@ async function main(): Promise<void> {
     heartbeatMs: config.heartbeatMs,
     sweepIntervalMs: config.sweepIntervalMs,
     maxStreamsPerTenant: config.maxStreamsPerTenant,
+    maxClientStreamsPerTenant: config.maxClientStreamsPerTenant,
+    maxClientStreamsPerSession: config.maxClientStreamsPerSession,
     maxQueuedEvents: config.maxQueuedEvents,
     analyzerTimeoutMs: config.analyzerTimeoutMs,
     warnThreshold: config.warnThreshold,

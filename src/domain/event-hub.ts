@@ -1,5 +1,6 @@
 import { DomainError } from "./errors.js";
 import type { EventFeed, FeedEvent } from "./event-feed.js";
+import { createStreamPools } from "./stream-pools.js";
 
 /**
  * Fans the store's event feed out to in-process subscribers. Each subscriber has its own
@@ -28,6 +29,8 @@ export interface SubscribeOptions {
   afterCursor: string | undefined;
   filter: (event: FeedEvent) => boolean;
   signal: AbortSignal;
+  /** The session of the front end's client token that opens the stream; it then counts against the front-end pools (see StreamPools). */
+  clientSession?: string;
 }
 
 export interface Subscription extends AsyncIterable<FeedEvent> {
@@ -42,6 +45,10 @@ export interface EventHubOptions {
   /** Events a subscriber may have queued before it is cut off. */
   maxQueue?: number;
   maxSubscribersPerTenant?: number;
+  /** Streams all of a tenant's front ends may hold together, apart from the tenant's own. */
+  maxClientSubscribersPerTenant?: number;
+  /** Streams one session's front ends may hold. */
+  maxClientSubscribersPerSession?: number;
   backlogPage?: number;
 }
 
@@ -59,7 +66,13 @@ interface Subscriber {
 
 const resumeMetadata = (position: string | undefined) => ({ resume_cursor: position ?? "" });
 
-export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant = 10_000, backlogPage = 500 }: EventHubOptions): EventHub {
+export function createEventHub(opts: EventHubOptions): EventHub {
+  const { feed, maxQueue = 1000, backlogPage = 500 } = opts;
+  const pools = createStreamPools({
+    perTenant: opts.maxSubscribersPerTenant ?? 10_000,
+    clientPerTenant: opts.maxClientSubscribersPerTenant ?? 2_000,
+    clientPerSession: opts.maxClientSubscribersPerSession ?? 4,
+  });
   const tenants = new Map<string, Set<Subscriber>>();
   let total = 0;
 
@@ -95,12 +108,10 @@ export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant 
   const unsubscribeFeed = feed.subscribe(dispatch, down);
 
   return {
-    subscribe(tenantId, { afterCursor, filter, signal }) {
+    subscribe(tenantId, { afterCursor, filter, signal, clientSession }) {
       if (!feed.healthy()) throw feedDown(afterCursor);
+      const release = pools.acquire(tenantId, clientSession);
       let subscribers = tenants.get(tenantId);
-      if ((subscribers?.size ?? 0) >= maxSubscribersPerTenant) {
-        throw new DomainError("TOO_MANY_STREAMS", `a tenant may hold at most ${maxSubscribersPerTenant} open event streams`);
-      }
       if (!subscribers) tenants.set(tenantId, (subscribers = new Set()));
       // Registered in the same turn as the stable point is read: every event after it reaches
       // the queue, every event at or below it is readable, so backlog and live meet exactly.
@@ -126,6 +137,7 @@ export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant 
       const close = () => {
         if (closed) return;
         closed = true;
+        release();
         subscribers!.delete(sub);
         if (subscribers!.size === 0) tenants.delete(tenantId);
         total--;

@@ -77,6 +77,10 @@ export interface AppOptions {
   /** Events a slow subscriber may have queued before it is disconnected. */
   maxQueuedEvents?: number;
   maxStreamsPerTenant?: number;
+  /** Streams a tenant's front ends (client tokens) may hold together, apart from the tenant's own. */
+  maxClientStreamsPerTenant?: number;
+  /** Streams one session's front ends may hold. */
+  maxClientStreamsPerSession?: number;
   /** Where front ends live; links are {publicBaseUrl}/s/{token}. */
   publicBaseUrl?: string;
   /** Signs client tokens and derives link tokens; every replica must share it. Random when unset. */
@@ -146,6 +150,8 @@ export function createApp(opts: AppOptions): App {
     feed: opts.store.events,
     ...(opts.maxQueuedEvents ? { maxQueue: opts.maxQueuedEvents } : {}),
     ...(opts.maxStreamsPerTenant ? { maxSubscribersPerTenant: opts.maxStreamsPerTenant } : {}),
+    ...(opts.maxClientStreamsPerTenant ? { maxClientSubscribersPerTenant: opts.maxClientStreamsPerTenant } : {}),
+    ...(opts.maxClientStreamsPerSession ? { maxClientSubscribersPerSession: opts.maxClientStreamsPerSession } : {}),
   });
   const shutdown = new AbortController();
   // Every open call listens on this one signal; thousands of streams are expected, not a leak.

@@ -132,7 +132,10 @@ export enum ErrorReason {
   SCREEN_ALREADY_ACKNOWLEDGED = 15,
 
   /**
-   * The tenant has as many open streams as it may have; close one or retry later.
+   * The pool the stream would come from is full; close one or retry later. For event streams
+   * ErrorInfo.metadata["limit"] names the pool: "tenant" (the tenant's own streams), "client_tenant" (all
+   * its front ends' client tokens together) or "client_session" (one session's front ends); front ends
+   * never draw on the tenant's pool. grpc.health.v1.Health/Watch streams share one pool per process.
    *
    * @generated from enum value: ERROR_REASON_TOO_MANY_STREAMS = 16;
    */
