@@ -8,6 +8,7 @@ import type { Viewer } from "./client-view.js";
 import { principalFor, principalOf, requestContext } from "./context.js";
 import { auditRecordToProto, sessionToProto, stateFromProto } from "./mapping.js";
 import { clampPageSize, decodePageToken, encodePageToken } from "./page-token.js";
+import { pageSizes, sessionInView, viewOf } from "./session-view.js";
 import { createValidator, isRegionCode, isWorkflowName, requireSessionId } from "./validation.js";
 
 const procedure = (method: string) => `/${SessionService.typeName}/${method}`;
@@ -16,10 +17,13 @@ const referencePattern = /^[A-Za-z0-9._:\/-]{0,128}$/;
 export function createSessionService(sessions: SessionUseCases, links: LinkUseCases, viewer: Viewer): ServiceImpl<typeof SessionService> {
   return {
     async getSession(req, ctx) {
-      requireSessionId(req.sessionId);
+      const v = createValidator();
+      v.uuid(req.sessionId, "session_id", true);
+      const shown = viewOf(req.view, "FULL", v);
+      v.throwIfInvalid();
       const { tenantId } = principalFor(ctx, req.sessionId);
       const view = await sessions.get(tenantId, req.sessionId.toLowerCase());
-      return { session: (await viewer(ctx)).session(sessionToProto(view.session, view.replacedBy)) };
+      return { session: (await viewer(ctx)).session(sessionInView(view.session, shown, view.replacedBy)) };
     },
 
     async createSession(req, ctx) {
@@ -60,15 +64,15 @@ export function createSessionService(sessions: SessionUseCases, links: LinkUseCa
 
     async listSessions(req, ctx) {
       const { tenantId } = principalOf(ctx);
-      const filter = listFilter(req);
-      const limit = clampPageSize(req.pageSize, 50, 500);
+      const { view, ...filter } = listFilter(req);
+      const limit = clampPageSize(req.pageSize, pageSizes[view].fallback, pageSizes[view].max);
       const beforeId = decodePageToken(req.pageToken, filter);
       // One extra row tells whether another page exists without a count query.
       const rows = await sessions.list(tenantId, { ...filter, limit: limit + 1, ...(beforeId ? { beforeId } : {}) });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
-        sessions: page.map((s) => sessionToProto(s)),
+        sessions: page.map((s) => sessionInView(s, view)),
         nextPageToken: rows.length > limit && last ? encodePageToken(last.id, filter) : "",
       };
     },
@@ -94,8 +98,10 @@ function listFilter(req: ListSessionsRequest) {
     v.check(state !== undefined, `states[${i}]`, "must be a known session state");
     if (state) states.push(state);
   });
+  const view = viewOf(req.view, "BASIC", v);
   v.throwIfInvalid();
   return {
+    view,
     ...(req.workflow ? { workflow: req.workflow } : {}),
     ...(req.market ? { market: req.market } : {}),
     ...(states.length ? { states } : {}),

@@ -1,0 +1,40 @@
+import type * as domain from "../domain/session.js";
+import type { Session } from "../../gen/sessionflow/v1/session_pb.js";
+import { SessionView } from "../../gen/sessionflow/v1/session_service_pb.js";
+import { sessionToProto } from "./mapping.js";
+import type { Validator } from "./validation.js";
+
+/** How much of a session a read returns (AIP-157); see SessionView in session_service.proto. */
+export type ViewName = "BASIC" | "FULL";
+
+/**
+ * Page sizes of ListSessions per view. A FULL session is about 2 MiB at worst (every list at
+ * its cap, every value at its largest), a BASIC one a few KiB, so either page stays bounded.
+ */
+export const pageSizes: Record<ViewName, { fallback: number; max: number }> = {
+  BASIC: { fallback: 50, max: 100 },
+  FULL: { fallback: 10, max: 10 },
+};
+
+/** The view a request asks for, or `fallback` when it names none; an unknown value is a violation of `view`. */
+export function viewOf(requested: SessionView, fallback: ViewName, v: Validator): ViewName {
+  v.check(requested in SessionView, "view", "must be a known session view");
+  return requested === SessionView.FULL ? "FULL" : requested === SessionView.BASIC ? "BASIC" : fallback;
+}
+
+export function sessionInView(session: domain.Session, view: ViewName, replacedBy?: string): Session {
+  return sessionToProto(view === "FULL" ? session : basic(session), replacedBy);
+}
+
+/** The session with the lists that grow with each call emptied before mapping, so they are never built. */
+function basic(session: domain.Session): domain.Session {
+  return {
+    ...session,
+    submissions: [],
+    analyses: [],
+    warningScreens: [],
+    checks: [],
+    completedSteps: [],
+    ...(session.risk ? { risk: { ...session.risk, reasons: [] } } : {}),
+  };
+}
