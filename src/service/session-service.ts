@@ -8,7 +8,7 @@ import type { Viewer } from "./client-view.js";
 import { principalFor, principalOf, requestContext } from "./context.js";
 import { auditRecordToProto, sessionToProto, stateFromProto } from "./mapping.js";
 import { clampPageSize, decodePageToken, encodePageToken } from "./page-token.js";
-import { pageSizes, sessionInView, viewOf } from "./session-view.js";
+import { pageSizes, sessionInView, sessionPage, viewOf } from "./session-view.js";
 import { createValidator, isRegionCode, isWorkflowName, requireSessionId } from "./validation.js";
 
 const procedure = (method: string) => `/${SessionService.typeName}/${method}`;
@@ -69,12 +69,8 @@ export function createSessionService(sessions: SessionUseCases, links: LinkUseCa
       const beforeId = decodePageToken(req.pageToken, filter);
       // One extra row tells whether another page exists without a count query.
       const rows = await sessions.list(tenantId, { ...filter, limit: limit + 1, ...(beforeId ? { beforeId } : {}) });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        sessions: page.map((s) => sessionInView(s, view)),
-        nextPageToken: rows.length > limit && last ? encodePageToken(last.id, filter) : "",
-      };
+      const page = sessionPage(rows, view, limit);
+      return { sessions: page.sessions, nextPageToken: page.more && page.lastId ? encodePageToken(page.lastId, filter) : "" };
     },
 
     async getAuditTrail(req, ctx) {

@@ -1,5 +1,6 @@
+import { toBinary } from "@bufbuild/protobuf";
 import type * as domain from "../domain/session.js";
-import type { Session } from "../../gen/sessionflow/v1/session_pb.js";
+import { SessionSchema, type Session } from "../../gen/sessionflow/v1/session_pb.js";
 import { SessionView } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { sessionToProto } from "./mapping.js";
 import type { Validator } from "./validation.js";
@@ -15,6 +16,28 @@ export const pageSizes: Record<ViewName, { fallback: number; max: number }> = {
   BASIC: { fallback: 50, max: 100 },
   FULL: { fallback: 10, max: 10 },
 };
+
+/** Encoded bytes a FULL page stops short of: a page of large sessions holds fewer, at least one. */
+export const fullPageBytes = 1024 * 1024;
+
+/**
+ * One page of a listing from its rows (one more than `limit` tells whether more follow), in
+ * `view`. A FULL page stops before the session that would take it past fullPageBytes, so its
+ * size is bounded by that or by its one session, whatever page size was asked for.
+ */
+export function sessionPage(rows: readonly domain.Session[], view: ViewName, limit: number): { sessions: Session[]; lastId?: string; more: boolean } {
+  const sessions: Session[] = [];
+  let bytes = 0;
+  for (const row of rows.slice(0, limit)) {
+    const proto = sessionInView(row, view);
+    if (view === "FULL") {
+      bytes += toBinary(SessionSchema, proto).byteLength;
+      if (bytes > fullPageBytes && sessions.length > 0) break;
+    }
+    sessions.push(proto);
+  }
+  return { sessions, ...(sessions.length ? { lastId: rows[sessions.length - 1]!.id } : {}), more: rows.length > sessions.length };
+}
 
 /** The view a request asks for, or `fallback` when it names none; an unknown value is a violation of `view`. */
 export function viewOf(requested: SessionView, fallback: ViewName, v: Validator): ViewName {

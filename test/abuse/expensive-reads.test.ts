@@ -9,7 +9,7 @@ import { SessionState } from "../../gen/sessionflow/v1/session_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 import { transportFor } from "../support/clients.js";
 import { startAbuseServer, type AbuseServer } from "./abuse-server.js";
-import { crowd } from "./crowd.js";
+import { crowd } from "../support/crowd.js";
 
 const sessionsOfNoisy = 50_000;
 

@@ -85,6 +85,20 @@ describe("response sizes", () => {
     expect((await sessions.listSessions({ workflow: "small", view: SessionView.FULL })).sessions).toHaveLength(10);
   });
 
+  it("cuts a FULL page short at about 1 MiB, however large its sessions, and pages on from there", async () => {
+    const seen: string[] = [];
+    let pageToken = "";
+    do {
+      const page = await sessions.listSessions({ workflow: fat.workflow, view: SessionView.FULL, pageToken });
+      // Each of these sessions is about 2 MiB, so each page holds one.
+      expect(page.sessions).toHaveLength(1);
+      expect(toBinary(ListSessionsResponseSchema, page).length).toBeLessThan(3 * 1024 * 1024);
+      seen.push(...page.sessions.map((s) => s.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+    expect(seen.sort()).toEqual([...fatIds].sort());
+  });
+
   it("refuses a view it does not know", async () => {
     expect(await refusalOf(sessions.listSessions({ view: 7 as SessionView }))).toMatchObject({ code: Code.InvalidArgument, reason: "INVALID_REQUEST" });
     expect(await refusalOf(sessions.getSession({ sessionId: fatIds[0]!, view: 7 as SessionView }))).toMatchObject({ code: Code.InvalidArgument });

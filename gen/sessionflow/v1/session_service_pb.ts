@@ -257,7 +257,9 @@ export const GetSessionResponseSchema: GenMessage<GetSessionResponse> = /*@__PUR
 export type ListSessionsRequest = Message<"sessionflow.v1.ListSessionsRequest"> & {
   /**
    * The largest number of sessions to return. In the BASIC view 0 means 50 and values above 100
-   * are treated as 100; in the FULL view 0 means 10 and values above 10 are treated as 10.
+   * are treated as 100; in the FULL view 0 means 10 and values above 10 are treated as 10, and a
+   * page stops before the session that would take it past 1 MiB encoded (it always holds one), so
+   * a page may hold fewer sessions than asked while next_page_token says more follow.
    * A later page may be asked for in either view.
    *
    * @generated from field: int32 page_size = 1;
