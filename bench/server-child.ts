@@ -32,7 +32,7 @@ async function startReal() {
   const store = createMemoryStore();
   const { secret, key } = issueApiKey("bench", [...scopes], new Date());
   await store.apiKeys.insert(key);
-  const app = createApp({ store, logger: createLogger("silent"), heartbeatMs: 60_000, sweepIntervalMs: 0, maxStreamsPerTenant: 100_000, maxQueuedEvents: 10_000, connections: benchLimits, callLimits: { tenant: unlimited, maxCalls: 100_000 } });
+  const app = createApp({ store, logger: createLogger("silent"), heartbeatMs: 60_000, sweepIntervalMs: 0, maxStreamsPerTenant: 100_000, maxQueuedEvents: 10_000, connections: benchLimits, callLimits: { tenant: unlimited, maxCalls: 100_000 }, streamMessages: { ratePerSecond: 10_000_000, burst: 10_000_000 } });
   const address = await app.server.listen(0, "127.0.0.1");
   const h2c = await app.h2c.listen(0, "127.0.0.1");
   return { port: address.port, h2cPort: h2c.port, key: secret, streams: () => app.openStreams() };

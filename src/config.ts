@@ -1,4 +1,5 @@
 import { scopes, type Scope } from "./domain/api-key.js";
+import type { DeliveryRate } from "./domain/delivery-budget.js";
 import { defaultLifetimePolicy, type LifetimePolicy } from "./domain/policy.js";
 import { defaultCallLimits, type CallLimits } from "./server/call-limits.js";
 import { defaultConnectionLimits, type ConnectionLimits } from "./server/connection-limits.js";
@@ -30,6 +31,8 @@ export interface Config {
   maxClientStreamsPerTenant: number;
   /** Streams of one session's front ends. */
   maxClientStreamsPerSession: number;
+  /** Messages a tenant's streams may be sent, together; its front ends' streams have as many of their own. */
+  streamMessages: DeliveryRate;
   maxQueuedEvents: number;
   analyzerTimeoutMs: number;
   warnThreshold: number;
@@ -220,6 +223,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxStreamsPerTenant: int("SESSIONFLOW_MAX_STREAMS_PER_TENANT", 10_000, 1, 1_000_000),
     maxClientStreamsPerTenant: int("SESSIONFLOW_MAX_CLIENT_STREAMS_PER_TENANT", 2_000, 1, 1_000_000),
     maxClientStreamsPerSession: int("SESSIONFLOW_MAX_CLIENT_STREAMS_PER_SESSION", 4, 1, 1_000),
+    streamMessages: {
+      ratePerSecond: int("SESSIONFLOW_TENANT_STREAM_MESSAGES_PER_SECOND", 5_000, 1, 10_000_000),
+      burst: int("SESSIONFLOW_TENANT_STREAM_MESSAGES_BURST", 10_000, 1, 10_000_000),
+    },
     maxQueuedEvents: int("SESSIONFLOW_MAX_QUEUED_EVENTS", 1_000, 10, 1_000_000),
     analyzerTimeoutMs: int("SESSIONFLOW_ANALYZER_TIMEOUT_MS", 2_000, 10, 60_000),
     warnThreshold: fraction("SESSIONFLOW_WARN_THRESHOLD", 0.5),

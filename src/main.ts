@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     maxStreamsPerTenant: config.maxStreamsPerTenant,
     maxClientStreamsPerTenant: config.maxClientStreamsPerTenant,
     maxClientStreamsPerSession: config.maxClientStreamsPerSession,
+    streamMessages: config.streamMessages,
     maxQueuedEvents: config.maxQueuedEvents,
     analyzerTimeoutMs: config.analyzerTimeoutMs,
     warnThreshold: config.warnThreshold,

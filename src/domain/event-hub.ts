@@ -1,5 +1,6 @@
 import { DomainError } from "./errors.js";
 import type { EventFeed, FeedEvent } from "./event-feed.js";
+import { createDeliveryBudget, type DeliveryRate } from "./delivery-budget.js";
 import { createStreamPools } from "./stream-pools.js";
 
 /**
@@ -49,6 +50,8 @@ export interface EventHubOptions {
   maxClientSubscribersPerTenant?: number;
   /** Streams one session's front ends may hold. */
   maxClientSubscribersPerSession?: number;
+  /** Messages a tenant's streams may be sent, together; its front ends' streams have a budget of the same size of their own. */
+  deliveries?: DeliveryRate;
   backlogPage?: number;
 }
 
@@ -66,6 +69,9 @@ interface Subscriber {
 
 const resumeMetadata = (position: string | undefined) => ({ resume_cursor: position ?? "" });
 
+/** Subscribers woken per turn of the event loop: each resumes its stream, which maps, encodes and writes what it was sent. */
+const wakeSlice = 64;
+
 export function createEventHub(opts: EventHubOptions): EventHub {
   const { feed, maxQueue = 1000, backlogPage = 500 } = opts;
   const pools = createStreamPools({
@@ -73,8 +79,30 @@ export function createEventHub(opts: EventHubOptions): EventHub {
     clientPerTenant: opts.maxClientSubscribersPerTenant ?? 2_000,
     clientPerSession: opts.maxClientSubscribersPerSession ?? 4,
   });
+  // Room for a few consumers of every event at a tenant's default call rate (500 calls a second, each adding a few events).
+  const budget = createDeliveryBudget(opts.deliveries ?? { ratePerSecond: 5_000, burst: 10_000 });
   const tenants = new Map<string, Set<Subscriber>>();
   let total = 0;
+  // Woken a slice per turn, so an event for thousands of streams lets other calls run in between.
+  const toWake = new Set<Subscriber>();
+  let waking = false;
+  const wakeSlices = () => {
+    let n = 0;
+    for (const sub of toWake) {
+      toWake.delete(sub);
+      sub.wake();
+      if (++n === wakeSlice) break;
+    }
+    waking = toWake.size > 0;
+    if (waking) setImmediate(wakeSlices);
+  };
+  const wakeSoon = (sub: Subscriber) => {
+    toWake.add(sub);
+    if (!waking) {
+      waking = true;
+      setImmediate(wakeSlices);
+    }
+  };
 
   const dispatch = (events: readonly FeedEvent[]) => {
     for (const event of events) {
@@ -93,7 +121,7 @@ export function createEventHub(opts: EventHubOptions): EventHub {
         } else {
           sub.queue.push(event);
         }
-        sub.wake();
+        wakeSoon(sub);
       }
     }
   };
@@ -111,6 +139,7 @@ export function createEventHub(opts: EventHubOptions): EventHub {
     subscribe(tenantId, { afterCursor, filter, signal, clientSession }) {
       if (!feed.healthy()) throw feedDown(afterCursor);
       const release = pools.acquire(tenantId, clientSession);
+      const budgetKey = clientSession === undefined ? `tenant|${tenantId}` : `client|${tenantId}`;
       let subscribers = tenants.get(tenantId);
       if (!subscribers) tenants.set(tenantId, (subscribers = new Set()));
       // Registered in the same turn as the stable point is read: every event after it reaches
@@ -169,7 +198,10 @@ export function createEventHub(opts: EventHubOptions): EventHub {
             from = event.cursor;
             // Set before the yield: once the consumer holds the event it counts as delivered.
             sub.position = event.cursor;
-            if (filter(event)) yield event;
+            if (!filter(event)) continue;
+            await budget.take(budgetKey);
+            if (ended()) return;
+            yield event;
           }
           if (page.length < backlogPage) break;
         }
@@ -187,11 +219,15 @@ export function createEventHub(opts: EventHubOptions): EventHub {
             if (!sub.live) yield* backlog();
             while (!ended()) {
               if (sub.failure) throw sub.failure;
-              const next = sub.queue.shift();
-              if (!next) {
+              if (sub.queue.length === 0) {
                 await idle();
                 continue;
               }
+              // Paid before it leaves the queue: a stream over budget falls behind, and in time too far.
+              const wait = budget.take(budgetKey);
+              if (wait) await wait;
+              const next = sub.queue.shift();
+              if (!next) continue;
               if (sub.position !== undefined && next.cursor <= sub.position) continue;
               sub.position = next.cursor;
               yield next;

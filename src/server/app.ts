@@ -8,6 +8,7 @@ import { createPolicies, type Policies } from "../domain/policy.js";
 import { createBuiltInAnalyzers, defaultDisposableDomains, type Analyzer } from "../domain/analyzers.js";
 import { defaultThresholds } from "../domain/thresholds.js";
 import { createEventHub } from "../domain/event-hub.js";
+import type { DeliveryRate } from "../domain/delivery-budget.js";
 import { withCallChecks } from "../domain/call-checked-store.js";
 import { createDecisionUseCases } from "../domain/decisions.js";
 import { createLinkUseCases } from "../domain/links.js";
@@ -81,6 +82,8 @@ export interface AppOptions {
   maxClientStreamsPerTenant?: number;
   /** Streams one session's front ends may hold. */
   maxClientStreamsPerSession?: number;
+  /** Messages a tenant's streams may be sent, together (its front ends' streams have as many of their own). */
+  streamMessages?: DeliveryRate;
   /** Where front ends live; links are {publicBaseUrl}/s/{token}. */
   publicBaseUrl?: string;
   /** Signs client tokens and derives link tokens; every replica must share it. Random when unset. */
@@ -152,6 +155,7 @@ export function createApp(opts: AppOptions): App {
     ...(opts.maxStreamsPerTenant ? { maxSubscribersPerTenant: opts.maxStreamsPerTenant } : {}),
     ...(opts.maxClientStreamsPerTenant ? { maxClientSubscribersPerTenant: opts.maxClientStreamsPerTenant } : {}),
     ...(opts.maxClientStreamsPerSession ? { maxClientSubscribersPerSession: opts.maxClientStreamsPerSession } : {}),
+    ...(opts.streamMessages ? { deliveries: opts.streamMessages } : {}),
   });
   const shutdown = new AbortController();
   // Every open call listens on this one signal; thousands of streams are expected, not a leak.

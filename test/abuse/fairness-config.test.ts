@@ -10,6 +10,7 @@ describe("fairness limits from the environment", () => {
       maxCalls: 512,
     });
     expect(config).toMatchObject({ maxStreamsPerTenant: 10_000, maxClientStreamsPerTenant: 2_000, maxClientStreamsPerSession: 4 });
+    expect(config.streamMessages).toEqual({ ratePerSecond: 5_000, burst: 10_000 });
   });
 
   it("read every setting", () => {
@@ -23,9 +24,11 @@ describe("fairness limits from the environment", () => {
       SESSIONFLOW_MAX_CALLS: "7",
       SESSIONFLOW_MAX_CLIENT_STREAMS_PER_TENANT: "8",
       SESSIONFLOW_MAX_CLIENT_STREAMS_PER_SESSION: "9",
+      SESSIONFLOW_TENANT_STREAM_MESSAGES_PER_SECOND: "10",
+      SESSIONFLOW_TENANT_STREAM_MESSAGES_BURST: "11",
     });
     expect(config.callLimits).toEqual({ tenant: { ratePerSecond: 1, burst: 2, maxCalls: 3 }, client: { ratePerSecond: 4, burst: 5, maxCalls: 6 }, maxCalls: 7 });
-    expect(config).toMatchObject({ maxClientStreamsPerTenant: 8, maxClientStreamsPerSession: 9 });
+    expect(config).toMatchObject({ maxClientStreamsPerTenant: 8, maxClientStreamsPerSession: 9, streamMessages: { ratePerSecond: 10, burst: 11 } });
   });
 
   it("refuse zero (no limit) and report every problem at once", () => {
@@ -39,6 +42,8 @@ describe("fairness limits from the environment", () => {
       "MAX_CALLS",
       "MAX_CLIENT_STREAMS_PER_TENANT",
       "MAX_CLIENT_STREAMS_PER_SESSION",
+      "TENANT_STREAM_MESSAGES_PER_SECOND",
+      "TENANT_STREAM_MESSAGES_BURST",
     ];
     let error: unknown;
     try {

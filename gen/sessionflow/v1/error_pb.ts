@@ -143,6 +143,8 @@ export enum ErrorReason {
 
   /**
    * The subscriber fell too far behind and was disconnected; resume from its last cursor or sequence.
+   * A stream falls behind when its reader is slow, or when its tenant's streams are sent more
+   * messages than the tenant's stream budget allows.
    *
    * @generated from enum value: ERROR_REASON_SUBSCRIBER_TOO_SLOW = 17;
    */
