@@ -2,11 +2,14 @@ import { DomainError } from "./errors.js";
 import type { EventFeed, FeedEvent } from "./event-feed.js";
 import { createDeliveryBudget, type DeliveryRate } from "./delivery-budget.js";
 import { createStreamPools } from "./stream-pools.js";
+import { createTurnPacer } from "./turn-pacer.js";
 
 /**
  * Fans the store's event feed out to in-process subscribers. Each subscriber has its own
  * bounded queue: a slow one never blocks the store, RPCs or other subscribers, and one that
  * falls too far behind is ended with SUBSCRIBER_TOO_SLOW so it resumes from its cursor.
+ * Deliveries are spread over turns of the event loop and paid from the tenant's stream budget
+ * (its front ends' from theirs), so one tenant's streams cannot take the loop from the others.
  *
  * The cursor a subscription reports always means "every event of the tenant at or below it was
  * delivered or filtered out", so resuming from it yields exactly the rest (the ordering
@@ -69,8 +72,8 @@ interface Subscriber {
 
 const resumeMetadata = (position: string | undefined) => ({ resume_cursor: position ?? "" });
 
-/** Subscribers woken per turn of the event loop: each resumes its stream, which maps, encodes and writes what it was sent. */
-const wakeSlice = 64;
+/** Messages all streams together send per turn of the event loop: each is mapped, encoded and written. */
+const deliveriesPerTurn = 8;
 
 export function createEventHub(opts: EventHubOptions): EventHub {
   const { feed, maxQueue = 1000, backlogPage = 500 } = opts;
@@ -83,26 +86,9 @@ export function createEventHub(opts: EventHubOptions): EventHub {
   const budget = createDeliveryBudget(opts.deliveries ?? { ratePerSecond: 5_000, burst: 10_000 });
   const tenants = new Map<string, Set<Subscriber>>();
   let total = 0;
-  // Woken a slice per turn, so an event for thousands of streams lets other calls run in between.
-  const toWake = new Set<Subscriber>();
-  let waking = false;
-  const wakeSlices = () => {
-    let n = 0;
-    for (const sub of toWake) {
-      toWake.delete(sub);
-      sub.wake();
-      if (++n === wakeSlice) break;
-    }
-    waking = toWake.size > 0;
-    if (waking) setImmediate(wakeSlices);
-  };
-  const wakeSoon = (sub: Subscriber) => {
-    toWake.add(sub);
-    if (!waking) {
-      waking = true;
-      setImmediate(wakeSlices);
-    }
-  };
+  // Deliveries are spread over turns of the event loop, so an event for thousands of streams, or
+  // thousands of streams whose writes completed at once, let other calls run in between.
+  const pacer = createTurnPacer(deliveriesPerTurn);
 
   const dispatch = (events: readonly FeedEvent[]) => {
     for (const event of events) {
@@ -121,7 +107,7 @@ export function createEventHub(opts: EventHubOptions): EventHub {
         } else {
           sub.queue.push(event);
         }
-        wakeSoon(sub);
+        sub.wake();
       }
     }
   };
@@ -200,6 +186,7 @@ export function createEventHub(opts: EventHubOptions): EventHub {
             sub.position = event.cursor;
             if (!filter(event)) continue;
             await budget.take(budgetKey);
+            await pacer.place();
             if (ended()) return;
             yield event;
           }
@@ -226,6 +213,8 @@ export function createEventHub(opts: EventHubOptions): EventHub {
               // Paid before it leaves the queue: a stream over budget falls behind, and in time too far.
               const wait = budget.take(budgetKey);
               if (wait) await wait;
+              const place = pacer.place();
+              if (place) await place;
               const next = sub.queue.shift();
               if (!next) continue;
               if (sub.position !== undefined && next.cursor <= sub.position) continue;
