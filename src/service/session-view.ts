@@ -29,14 +29,24 @@ export function sessionPage(rows: readonly domain.Session[], view: ViewName, lim
   const sessions: Session[] = [];
   let bytes = 0;
   for (const row of rows.slice(0, limit)) {
-    const proto = sessionInView(row, view);
     if (view === "FULL") {
-      bytes += toBinary(SessionSchema, proto).byteLength;
+      bytes += encodedSize(row);
       if (bytes > fullPageBytes && sessions.length > 0) break;
     }
-    sessions.push(proto);
+    sessions.push(sessionInView(row, view));
   }
   return { sessions, ...(sessions.length ? { lastId: rows[sessions.length - 1]!.id } : {}), more: rows.length > sessions.length };
+}
+
+/**
+ * A session's encoded size in the FULL view. The embedded store hands out the same frozen
+ * aggregate until it changes, so the size is worked out once per version, not on every listing.
+ */
+const sizes = new WeakMap<domain.Session, number>();
+function encodedSize(session: domain.Session): number {
+  let size = sizes.get(session);
+  if (size === undefined) sizes.set(session, (size = toBinary(SessionSchema, sessionToProto(session)).byteLength));
+  return size;
 }
 
 /** The view a request asks for, or `fallback` when it names none; an unknown value is a violation of `view`. */
