@@ -25,6 +25,11 @@ export interface EventHub {
   subscribe(tenantId: string, opts: SubscribeOptions): Subscription;
   /** Open subscriptions per tenant; for metrics and tests. */
   count(tenantId?: string): number;
+  /**
+   * A place among this turn's stream messages, for a message a stream sends on its own (a
+   * heartbeat): undefined when there is one now, or a promise that resolves with one later.
+   */
+  pace(): Promise<void> | undefined;
   close(): void;
 }
 
@@ -227,6 +232,7 @@ export function createEventHub(opts: EventHubOptions): EventHub {
         },
       };
     },
+    pace: () => pacer.place(),
     count(tenantId) {
       return tenantId === undefined ? total : (tenants.get(tenantId)?.size ?? 0);
     },

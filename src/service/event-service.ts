@@ -95,6 +95,9 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
           const beat = new Promise<"beat">((resolve) => (timer = setTimeout(() => resolve("beat"), heartbeatMs)));
           const next = await Promise.race([pending, beat]).finally(() => clearTimeout(timer));
           if (next === "beat") {
+            // Heartbeats take their turn with event messages: a thousand idle streams beat together.
+            const place = hub.pace();
+            if (place) await place;
             yield create(WatchEventsResponseSchema, {
               kind: { case: "heartbeat", value: { time: timestampFromDate(opts.clock.now()), cursor: subscription.cursor } },
             });
