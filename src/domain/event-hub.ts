@@ -186,14 +186,17 @@ export function createEventHub(opts: EventHubOptions): EventHub {
           const page = await feed.read(tenantId, from, stable, backlogPage);
           for (const event of page) {
             if (ended() || sub.failure) return;
+            const wanted = filter(event);
+            if (wanted) {
+              // Paid for before the position moves: a heartbeat meanwhile must not claim the event.
+              await budget.take(budgetKey);
+              await pacer.place();
+              if (ended() || sub.failure) return;
+            }
             from = event.cursor;
             // Set before the yield: once the consumer holds the event it counts as delivered.
             sub.position = event.cursor;
-            if (!filter(event)) continue;
-            await budget.take(budgetKey);
-            await pacer.place();
-            if (ended()) return;
-            yield event;
+            if (wanted) yield event;
           }
           if (page.length < backlogPage) break;
         }

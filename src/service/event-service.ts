@@ -95,11 +95,13 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
           const beat = new Promise<"beat">((resolve) => (timer = setTimeout(() => resolve("beat"), heartbeatMs)));
           const next = await Promise.race([pending, beat]).finally(() => clearTimeout(timer));
           if (next === "beat") {
+            // Read now: while the heartbeat waits its turn, the pending event may arrive and move the cursor past it.
+            const cursor = subscription.cursor;
             // Heartbeats take their turn with event messages: a thousand idle streams beat together.
             const place = hub.pace();
             if (place) await place;
             yield create(WatchEventsResponseSchema, {
-              kind: { case: "heartbeat", value: { time: timestampFromDate(opts.clock.now()), cursor: subscription.cursor } },
+              kind: { case: "heartbeat", value: { time: timestampFromDate(opts.clock.now()), cursor } },
             });
             continue;
           }

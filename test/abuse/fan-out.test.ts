@@ -73,3 +73,22 @@ describe("stream deliveries", () => {
     expect(quietDone - started).toBeLessThan(100);
   });
 });
+
+describe("a stream waiting for its budget", () => {
+  it("reports as its cursor only what it has delivered", async () => {
+    const feed = createMemoryFeed({ now: () => new Date(), retentionMs: 1e12 });
+    const hub = createEventHub({ feed, deliveries: { ratePerSecond: 100, burst: 1 } });
+    const event = (sequence: number) => ({ sequence, type: "SUBMISSION" as const, time: new Date(), state: "OPEN" as const });
+    feed.publish({ tenantId: "t", id: "s", workflow: "w" }, [event(1), event(2)]);
+    const stop = new AbortController();
+    const sub = hub.subscribe("t", { afterCursor: "", filter: () => true, signal: stop.signal });
+    const it = sub[Symbol.asyncIterator]();
+    const first = await it.next();
+    const second = it.next(); // the backlog's next event waits about 10 ms for the budget
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(sub.cursor).toBe(first.value?.cursor);
+    expect((await second).value?.cursor > first.value!.cursor).toBe(true);
+    stop.abort();
+    sub.close();
+  });
+});
