@@ -14,6 +14,8 @@ import { SubmissionService } from "../gen/sessionflow/v1/submission_service_pb.j
 
 /** The fan-out benchmark holds up to 1,250 streams on each of its 8 connections. */
 const benchLimits = { maxConcurrentStreams: 2_000 };
+/** One tenant drives each throughput benchmark, so its budget must not be what is measured. */
+const unlimited = { ratePerSecond: 1_000_000, burst: 1_000_000, maxCalls: 100_000 };
 import { Disposition, SessionSchema, SessionState } from "../gen/sessionflow/v1/session_pb.js";
 
 /**
@@ -30,7 +32,7 @@ async function startReal() {
   const store = createMemoryStore();
   const { secret, key } = issueApiKey("bench", [...scopes], new Date());
   await store.apiKeys.insert(key);
-  const app = createApp({ store, logger: createLogger("silent"), heartbeatMs: 60_000, sweepIntervalMs: 0, maxStreamsPerTenant: 100_000, maxQueuedEvents: 10_000, connections: benchLimits });
+  const app = createApp({ store, logger: createLogger("silent"), heartbeatMs: 60_000, sweepIntervalMs: 0, maxStreamsPerTenant: 100_000, maxQueuedEvents: 10_000, connections: benchLimits, callLimits: { tenant: unlimited, maxCalls: 100_000 }, streamMessages: { ratePerSecond: 10_000_000, burst: 10_000_000 } });
   const address = await app.server.listen(0, "127.0.0.1");
   const h2c = await app.h2c.listen(0, "127.0.0.1");
   return { port: address.port, h2cPort: h2c.port, key: secret, streams: () => app.openStreams() };

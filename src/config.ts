@@ -1,6 +1,8 @@
 import { scopes, type Scope } from "./domain/api-key.js";
+import type { DeliveryRate } from "./domain/delivery-budget.js";
 import { defaultLifetimePolicy, type LifetimePolicy } from "./domain/policy.js";
 import { defaultAuthLimits, type AuthLimits } from "./server/auth-limits.js";
+import { defaultCallLimits, type CallLimits } from "./server/call-limits.js";
 import { defaultConnectionLimits, type ConnectionLimits } from "./server/connection-limits.js";
 
 /** Configured API keys name their SHA-256 only: the service never needs the secret. */
@@ -26,6 +28,12 @@ export interface Config {
   heartbeatMs: number;
   sweepIntervalMs: number;
   maxStreamsPerTenant: number;
+  /** Streams of a tenant's front ends (client tokens), together; apart from the tenant's own. */
+  maxClientStreamsPerTenant: number;
+  /** Streams of one session's front ends. */
+  maxClientStreamsPerSession: number;
+  /** Messages a tenant's streams may be sent, together; its front ends' streams have as many of their own. */
+  streamMessages: DeliveryRate;
   maxQueuedEvents: number;
   analyzerTimeoutMs: number;
   warnThreshold: number;
@@ -41,6 +49,8 @@ export interface Config {
   connections: ConnectionLimits;
   /** Open grpc.health.v1.Health/Watch streams (they need no credentials). */
   maxHealthWatches: number;
+  /** Calls per second and calls in progress per tenant and per client token, and calls in progress per process. */
+  callLimits: CallLimits;
   /** Retention, applied alike by MongoDB's TTL indexes and by the embedded store's purge. */
   retention: { sessionMs: number; eventMs: number };
   /** Back-off and log limits for failed authentication, the proxies trusted, the API key cache. */
@@ -213,6 +223,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     apiKeyCacheMs: int("SESSIONFLOW_API_KEY_CACHE_SECONDS", authDefaults.apiKeyCacheMs / 1000, 0, 300) * 1000,
   };
 
+  const calls = defaultCallLimits;
+  const callLimits: CallLimits = {
+    tenant: {
+      ratePerSecond: int("SESSIONFLOW_TENANT_CALLS_PER_SECOND", calls.tenant.ratePerSecond, 1, 1_000_000),
+      burst: int("SESSIONFLOW_TENANT_BURST", calls.tenant.burst, 1, 1_000_000),
+      maxCalls: int("SESSIONFLOW_MAX_CALLS_PER_TENANT", calls.tenant.maxCalls, 1, 1_000_000),
+    },
+    client: {
+      ratePerSecond: int("SESSIONFLOW_CLIENT_CALLS_PER_SECOND", calls.client.ratePerSecond, 1, 1_000_000),
+      burst: int("SESSIONFLOW_CLIENT_BURST", calls.client.burst, 1, 1_000_000),
+      maxCalls: int("SESSIONFLOW_MAX_CALLS_PER_CLIENT", calls.client.maxCalls, 1, 1_000_000),
+    },
+    maxCalls: int("SESSIONFLOW_MAX_CALLS", calls.maxCalls, 1, 1_000_000),
+  };
+
   const config: Config = {
     port: int("PORT", 8080, 0, 65_535),
     ...(env["SESSIONFLOW_H2C_PORT"] ? { h2cPort: int("SESSIONFLOW_H2C_PORT", 0, 0, 65_535) } : {}),
@@ -228,6 +253,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     heartbeatMs: int("SESSIONFLOW_HEARTBEAT_MS", 15_000, 100, 300_000),
     sweepIntervalMs: int("SESSIONFLOW_SWEEP_INTERVAL_MS", 5_000, 0, 3_600_000),
     maxStreamsPerTenant: int("SESSIONFLOW_MAX_STREAMS_PER_TENANT", 10_000, 1, 1_000_000),
+    maxClientStreamsPerTenant: int("SESSIONFLOW_MAX_CLIENT_STREAMS_PER_TENANT", 2_000, 1, 1_000_000),
+    maxClientStreamsPerSession: int("SESSIONFLOW_MAX_CLIENT_STREAMS_PER_SESSION", 4, 1, 1_000),
+    streamMessages: {
+      ratePerSecond: int("SESSIONFLOW_TENANT_STREAM_MESSAGES_PER_SECOND", 5_000, 1, 10_000_000),
+      burst: int("SESSIONFLOW_TENANT_STREAM_MESSAGES_BURST", 10_000, 1, 10_000_000),
+    },
     maxQueuedEvents: int("SESSIONFLOW_MAX_QUEUED_EVENTS", 1_000, 10, 1_000_000),
     analyzerTimeoutMs: int("SESSIONFLOW_ANALYZER_TIMEOUT_MS", 2_000, 10, 60_000),
     warnThreshold: fraction("SESSIONFLOW_WARN_THRESHOLD", 0.5),
@@ -239,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     connections,
     maxHealthWatches: int("SESSIONFLOW_MAX_HEALTH_WATCHES", 1_000, 1, 1_000_000),
     auth,
+    callLimits,
     ...(mongo ? { mongo } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -44,6 +44,9 @@ async function main(): Promise<void> {
     heartbeatMs: config.heartbeatMs,
     sweepIntervalMs: config.sweepIntervalMs,
     maxStreamsPerTenant: config.maxStreamsPerTenant,
+    maxClientStreamsPerTenant: config.maxClientStreamsPerTenant,
+    maxClientStreamsPerSession: config.maxClientStreamsPerSession,
+    streamMessages: config.streamMessages,
     maxQueuedEvents: config.maxQueuedEvents,
     analyzerTimeoutMs: config.analyzerTimeoutMs,
     warnThreshold: config.warnThreshold,
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
     connections: config.connections,
     maxHealthWatches: config.maxHealthWatches,
     auth: config.auth,
+    callLimits: config.callLimits,
   });
   const address = await app.server.listen(config.port, config.host);
   if (config.h2cPort !== undefined) {

@@ -32,6 +32,9 @@ export const errorCatalog = {
   CLIENT_NOT_ALLOWED: "permission-denied",
   CURSOR_EXPIRED: "out-of-range",
   FEED_UNAVAILABLE: "unavailable",
+  RATE_LIMITED: "resource-exhausted",
+  OVERLOADED: "resource-exhausted",
+  DEADLINE_EXCEEDED: "deadline-exceeded",
 } as const;
 
 export type ErrorReason = keyof typeof errorCatalog;

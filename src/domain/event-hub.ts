@@ -1,10 +1,15 @@
 import { DomainError } from "./errors.js";
 import type { EventFeed, FeedEvent } from "./event-feed.js";
+import { createDeliveryBudget, type DeliveryRate } from "./delivery-budget.js";
+import { createStreamPools } from "./stream-pools.js";
+import { createTurnPacer } from "./turn-pacer.js";
 
 /**
  * Fans the store's event feed out to in-process subscribers. Each subscriber has its own
  * bounded queue: a slow one never blocks the store, RPCs or other subscribers, and one that
  * falls too far behind is ended with SUBSCRIBER_TOO_SLOW so it resumes from its cursor.
+ * Deliveries are spread over turns of the event loop and paid from the tenant's stream budget
+ * (its front ends' from theirs), so one tenant's streams cannot take the loop from the others.
  *
  * The cursor a subscription reports always means "every event of the tenant at or below it was
  * delivered or filtered out", so resuming from it yields exactly the rest (the ordering
@@ -20,6 +25,11 @@ export interface EventHub {
   subscribe(tenantId: string, opts: SubscribeOptions): Subscription;
   /** Open subscriptions per tenant; for metrics and tests. */
   count(tenantId?: string): number;
+  /**
+   * A place among this turn's stream messages, for a message a stream sends on its own (a
+   * heartbeat): undefined when there is one now, or a promise that resolves with one later.
+   */
+  pace(): Promise<void> | undefined;
   close(): void;
 }
 
@@ -28,6 +38,8 @@ export interface SubscribeOptions {
   afterCursor: string | undefined;
   filter: (event: FeedEvent) => boolean;
   signal: AbortSignal;
+  /** The session of the front end's client token that opens the stream; it then counts against the front-end pools (see StreamPools). */
+  clientSession?: string;
 }
 
 export interface Subscription extends AsyncIterable<FeedEvent> {
@@ -42,6 +54,12 @@ export interface EventHubOptions {
   /** Events a subscriber may have queued before it is cut off. */
   maxQueue?: number;
   maxSubscribersPerTenant?: number;
+  /** Streams all of a tenant's front ends may hold together, apart from the tenant's own. */
+  maxClientSubscribersPerTenant?: number;
+  /** Streams one session's front ends may hold. */
+  maxClientSubscribersPerSession?: number;
+  /** Messages a tenant's streams may be sent, together; its front ends' streams have a budget of the same size of their own. */
+  deliveries?: DeliveryRate;
   backlogPage?: number;
 }
 
@@ -59,9 +77,23 @@ interface Subscriber {
 
 const resumeMetadata = (position: string | undefined) => ({ resume_cursor: position ?? "" });
 
-export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant = 10_000, backlogPage = 500 }: EventHubOptions): EventHub {
+/** Messages all streams together send per turn of the event loop: each is mapped, encoded and written. */
+const deliveriesPerTurn = 8;
+
+export function createEventHub(opts: EventHubOptions): EventHub {
+  const { feed, maxQueue = 1000, backlogPage = 500 } = opts;
+  const pools = createStreamPools({
+    perTenant: opts.maxSubscribersPerTenant ?? 10_000,
+    clientPerTenant: opts.maxClientSubscribersPerTenant ?? 2_000,
+    clientPerSession: opts.maxClientSubscribersPerSession ?? 4,
+  });
+  // Room for a few consumers of every event at a tenant's default call rate (500 calls a second, each adding a few events).
+  const budget = createDeliveryBudget(opts.deliveries ?? { ratePerSecond: 5_000, burst: 10_000 });
   const tenants = new Map<string, Set<Subscriber>>();
   let total = 0;
+  // Deliveries are spread over turns of the event loop, so an event for thousands of streams, or
+  // thousands of streams whose writes completed at once, let other calls run in between.
+  const pacer = createTurnPacer(deliveriesPerTurn);
 
   const dispatch = (events: readonly FeedEvent[]) => {
     for (const event of events) {
@@ -95,12 +127,11 @@ export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant 
   const unsubscribeFeed = feed.subscribe(dispatch, down);
 
   return {
-    subscribe(tenantId, { afterCursor, filter, signal }) {
+    subscribe(tenantId, { afterCursor, filter, signal, clientSession }) {
       if (!feed.healthy()) throw feedDown(afterCursor);
+      const release = pools.acquire(tenantId, clientSession);
+      const budgetKey = clientSession === undefined ? `tenant|${tenantId}` : `client|${tenantId}`;
       let subscribers = tenants.get(tenantId);
-      if ((subscribers?.size ?? 0) >= maxSubscribersPerTenant) {
-        throw new DomainError("TOO_MANY_STREAMS", `a tenant may hold at most ${maxSubscribersPerTenant} open event streams`);
-      }
       if (!subscribers) tenants.set(tenantId, (subscribers = new Set()));
       // Registered in the same turn as the stable point is read: every event after it reaches
       // the queue, every event at or below it is readable, so backlog and live meet exactly.
@@ -126,6 +157,7 @@ export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant 
       const close = () => {
         if (closed) return;
         closed = true;
+        release();
         subscribers!.delete(sub);
         if (subscribers!.size === 0) tenants.delete(tenantId);
         total--;
@@ -154,10 +186,17 @@ export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant 
           const page = await feed.read(tenantId, from, stable, backlogPage);
           for (const event of page) {
             if (ended() || sub.failure) return;
+            const wanted = filter(event);
+            if (wanted) {
+              // Paid for before the position moves: a heartbeat meanwhile must not claim the event.
+              await budget.take(budgetKey);
+              await pacer.place();
+              if (ended() || sub.failure) return;
+            }
             from = event.cursor;
             // Set before the yield: once the consumer holds the event it counts as delivered.
             sub.position = event.cursor;
-            if (filter(event)) yield event;
+            if (wanted) yield event;
           }
           if (page.length < backlogPage) break;
         }
@@ -175,11 +214,17 @@ export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant 
             if (!sub.live) yield* backlog();
             while (!ended()) {
               if (sub.failure) throw sub.failure;
-              const next = sub.queue.shift();
-              if (!next) {
+              if (sub.queue.length === 0) {
                 await idle();
                 continue;
               }
+              // Paid before it leaves the queue: a stream over budget falls behind, and in time too far.
+              const wait = budget.take(budgetKey);
+              if (wait) await wait;
+              const place = pacer.place();
+              if (place) await place;
+              const next = sub.queue.shift();
+              if (!next) continue;
               if (sub.position !== undefined && next.cursor <= sub.position) continue;
               sub.position = next.cursor;
               yield next;
@@ -190,6 +235,7 @@ export function createEventHub({ feed, maxQueue = 1000, maxSubscribersPerTenant 
         },
       };
     },
+    pace: () => pacer.place(),
     count(tenantId) {
       return tenantId === undefined ? total : (tenants.get(tenantId)?.size ?? 0);
     },

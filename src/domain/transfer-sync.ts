@@ -17,13 +17,13 @@ export function parentRequest(ctx: RequestContext, child: Pick<Session, "id">): 
 
 /**
  * Runs the parent's half. A parent that closed, completed or filled up meanwhile keeps what it
- * has (the child keeps its own record); anything else (the store failing) reaches the caller,
- * whose retry completes the sync.
+ * has (the child keeps its own record); anything else (the store failing, the call's deadline
+ * passing) reaches the caller, whose retry completes the sync.
  */
 export async function syncToParent(write: () => Promise<unknown>): Promise<void> {
   try {
     await write();
   } catch (e) {
-    if (!(e instanceof DomainError)) throw e;
+    if (!(e instanceof DomainError) || e.reason === "DEADLINE_EXCEEDED") throw e;
   }
 }

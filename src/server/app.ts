@@ -8,6 +8,8 @@ import { createPolicies, type Policies } from "../domain/policy.js";
 import { createBuiltInAnalyzers, defaultDisposableDomains, type Analyzer } from "../domain/analyzers.js";
 import { defaultThresholds } from "../domain/thresholds.js";
 import { createEventHub } from "../domain/event-hub.js";
+import type { DeliveryRate } from "../domain/delivery-budget.js";
+import { withCallChecks } from "../domain/call-checked-store.js";
 import { createDecisionUseCases } from "../domain/decisions.js";
 import { createLinkUseCases } from "../domain/links.js";
 import { createTokenService } from "../domain/tokens.js";
@@ -42,7 +44,10 @@ import { createHealthService, createHealthState, ServingStatus, type HealthState
 import { defaultAuthLimits, type AuthLimits } from "./auth-limits.js";
 import { createAuthInterceptor } from "./interceptors/auth.js";
 import { createScopeInterceptor } from "./interceptors/scope.js";
+import { createDeadlineInterceptor } from "./interceptors/deadline.js";
 import { createErrorInterceptor } from "./interceptors/errors.js";
+import { createLimitsInterceptor } from "./interceptors/limits.js";
+import { defaultCallLimits, type CallLimits } from "./call-limits.js";
 import { createLoggingInterceptor } from "./interceptors/logging.js";
 import { createConnectionGate } from "./connection-gate.js";
 import { defaultConnectionLimits, type ConnectionLimits } from "./connection-limits.js";
@@ -75,6 +80,12 @@ export interface AppOptions {
   /** Events a slow subscriber may have queued before it is disconnected. */
   maxQueuedEvents?: number;
   maxStreamsPerTenant?: number;
+  /** Streams a tenant's front ends (client tokens) may hold together, apart from the tenant's own. */
+  maxClientStreamsPerTenant?: number;
+  /** Streams one session's front ends may hold. */
+  maxClientStreamsPerSession?: number;
+  /** Messages a tenant's streams may be sent, together (its front ends' streams have as many of their own). */
+  streamMessages?: DeliveryRate;
   /** Where front ends live; links are {publicBaseUrl}/s/{token}. */
   publicBaseUrl?: string;
   /** Signs client tokens and derives link tokens; every replica must share it. Random when unset. */
@@ -88,6 +99,9 @@ export interface AppOptions {
   maxHealthWatches?: number;
   /** Back-off and log limits for failed authentication, and the API key cache; defaults for what is unset. */
   auth?: Partial<AuthLimits>;
+
+  /** Per-tenant and per-client-token budgets, and the per-process cap on calls; defaults for what is unset. */
+  callLimits?: Partial<CallLimits>;
 }
 
 export interface App {
@@ -115,8 +129,10 @@ export function createApp(opts: AppOptions): App {
   const disposable = new Set([...defaultDisposableDomains, ...(opts.disposableDomains ?? []).map((d) => d.toLowerCase())]);
   const ids = opts.ids ?? createUuidV7Generator(() => clock.now().getTime());
   const policies = opts.policies ?? createPolicies();
+  // Handlers reach the store only through this, so a call past its deadline stops at its next store call.
+  const store = withCallChecks(opts.store);
   const sessions = createSessionUseCases({
-    store: opts.store,
+    store,
     clock,
     ids,
     policies,
@@ -127,12 +143,12 @@ export function createApp(opts: AppOptions): App {
     thresholds: { ...defaultThresholds, ...(opts.warnThreshold !== undefined ? { warn: opts.warnThreshold } : {}) },
     disposableDomains: disposable,
   });
-  const decisions = createDecisionUseCases({ sessions, store: opts.store, clock });
+  const decisions = createDecisionUseCases({ sessions, store, clock });
   const tokens = createTokenService(
     opts.tokenSecret ? { current: opts.tokenSecret, previous: opts.previousTokenSecrets ?? [] } : undefined,
   );
   const links = createLinkUseCases({
-    store: opts.store,
+    store,
     clock,
     ids,
     policies,
@@ -146,6 +162,9 @@ export function createApp(opts: AppOptions): App {
     feed: opts.store.events,
     ...(opts.maxQueuedEvents ? { maxQueue: opts.maxQueuedEvents } : {}),
     ...(opts.maxStreamsPerTenant ? { maxSubscribersPerTenant: opts.maxStreamsPerTenant } : {}),
+    ...(opts.maxClientStreamsPerTenant ? { maxClientSubscribersPerTenant: opts.maxClientStreamsPerTenant } : {}),
+    ...(opts.maxClientStreamsPerSession ? { maxClientSubscribersPerSession: opts.maxClientStreamsPerSession } : {}),
+    ...(opts.streamMessages ? { deliveries: opts.streamMessages } : {}),
   });
   const shutdown = new AbortController();
   // Every open call listens on this one signal; thousands of streams are expected, not a leak.
@@ -172,7 +191,7 @@ export function createApp(opts: AppOptions): App {
     { service: DecisionService, impl: createDecisionService(decisions) },
     { service: CheckService, impl: createCheckService(decisions, viewer) },
     { service: ConfigurationService, impl: createConfigurationService(decisions) },
-    { service: BillingService, impl: createBillingService(opts.store) },
+    { service: BillingService, impl: createBillingService(store) },
   ];
   const health = createHealthState(api.map((r) => r.service.typeName));
   const reflected = [...api.map((r) => r.service), Health, ServerReflection];
@@ -205,6 +224,8 @@ export function createApp(opts: AppOptions): App {
       createLoggingInterceptor(opts.logger),
       createErrorInterceptor(opts.logger),
       createScopeInterceptor(accessOf),
+      createLimitsInterceptor({ ...defaultCallLimits, ...opts.callLimits }),
+      createDeadlineInterceptor(shutdown.signal),
     ],
     fallback: createProbes({ health, store: opts.store }),
   });

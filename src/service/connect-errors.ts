@@ -17,6 +17,7 @@ const codes: Record<ErrorStatus, Code> = {
   unavailable: Code.Unavailable,
   internal: Code.Internal,
   "out-of-range": Code.OutOfRange,
+  "deadline-exceeded": Code.DeadlineExceeded,
 };
 
 /** A ConnectError carrying the catalog reason as ErrorInfo, and BadRequest for field violations. */

@@ -37,7 +37,7 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
 
   return {
     async *watchSession(req, ctx) {
-      const { tenantId } = principalFor(ctx, req.sessionId);
+      const { tenantId, sessionId: clientSession } = principalFor(ctx, req.sessionId);
       const view = await opts.viewer(ctx);
       const v = createValidator();
       v.uuid(req.sessionId, "session_id", true);
@@ -45,7 +45,7 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
       v.throwIfInvalid();
       const id = req.sessionId.toLowerCase();
       // Subscribe before reading the session, so no event falls between the replay and the live part.
-      const live = hub.subscribe(tenantId, { afterCursor: undefined, filter: (e) => e.sessionId === id, signal: ctx.signal });
+      const live = hub.subscribe(tenantId, { afterCursor: undefined, filter: (e) => e.sessionId === id, signal: ctx.signal, ...(clientSession ? { clientSession } : {}) });
       let last = Number(req.afterSequence);
       try {
         const { session } = await sessions.get(tenantId, id);
@@ -73,7 +73,7 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
     },
 
     async *watchEvents(req, ctx) {
-      const { tenantId } = principalOf(ctx);
+      const { tenantId, sessionId: clientSession } = principalOf(ctx);
       const v = createValidator();
       const workflow = req.filter?.workflow ?? "";
       v.check(workflow === "" || isWorkflowName(workflow), "filter.workflow", "must be a workflow name");
@@ -89,7 +89,7 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
 
       const filter = (e: FeedEvent) => (workflow === "" || e.workflow === workflow) && (types.size === 0 || types.has(e.event.type));
       const afterCursor = req.afterCursor !== "" ? req.afterCursor : req.fromBeginning ? "" : undefined;
-      const subscription = hub.subscribe(tenantId, { afterCursor, filter, signal: ctx.signal });
+      const subscription = hub.subscribe(tenantId, { afterCursor, filter, signal: ctx.signal, ...(clientSession ? { clientSession } : {}) });
       const events = subscription[Symbol.asyncIterator]();
       try {
         let pending = events.next();
@@ -98,8 +98,13 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
           const beat = new Promise<"beat">((resolve) => (timer = setTimeout(() => resolve("beat"), heartbeatMs)));
           const next = await Promise.race([pending, beat]).finally(() => clearTimeout(timer));
           if (next === "beat") {
+            // Read now: while the heartbeat waits its turn, the pending event may arrive and move the cursor past it.
+            const cursor = subscription.cursor;
+            // Heartbeats take their turn with event messages: a thousand idle streams beat together.
+            const place = hub.pace();
+            if (place) await place;
             yield create(WatchEventsResponseSchema, {
-              kind: { case: "heartbeat", value: { time: timestampFromDate(opts.clock.now()), cursor: subscription.cursor } },
+              kind: { case: "heartbeat", value: { time: timestampFromDate(opts.clock.now()), cursor } },
             });
             continue;
           }

@@ -8,6 +8,7 @@ import type { Viewer } from "./client-view.js";
 import { principalFor, principalOf, requestContext } from "./context.js";
 import { auditRecordToProto, sessionToProto, stateFromProto } from "./mapping.js";
 import { clampPageSize, decodePageToken, encodePageToken } from "./page-token.js";
+import { pageSizes, sessionInView, sessionPage, viewOf } from "./session-view.js";
 import { createValidator, isRegionCode, isWorkflowName, requireSessionId } from "./validation.js";
 
 const procedure = (method: string) => `/${SessionService.typeName}/${method}`;
@@ -16,10 +17,13 @@ const referencePattern = /^[A-Za-z0-9._:\/-]{0,128}$/;
 export function createSessionService(sessions: SessionUseCases, links: LinkUseCases, viewer: Viewer): ServiceImpl<typeof SessionService> {
   return {
     async getSession(req, ctx) {
-      requireSessionId(req.sessionId);
+      const v = createValidator();
+      v.uuid(req.sessionId, "session_id", true);
+      const shown = viewOf(req.view, "FULL", v);
+      v.throwIfInvalid();
       const { tenantId } = principalFor(ctx, req.sessionId);
       const view = await sessions.get(tenantId, req.sessionId.toLowerCase());
-      return { session: (await viewer(ctx)).session(sessionToProto(view.session, view.replacedBy)) };
+      return { session: (await viewer(ctx)).session(sessionInView(view.session, shown, view.replacedBy)) };
     },
 
     async createSession(req, ctx) {
@@ -60,17 +64,13 @@ export function createSessionService(sessions: SessionUseCases, links: LinkUseCa
 
     async listSessions(req, ctx) {
       const { tenantId } = principalOf(ctx);
-      const filter = listFilter(req);
-      const limit = clampPageSize(req.pageSize, 50, 500);
+      const { view, ...filter } = listFilter(req);
+      const limit = clampPageSize(req.pageSize, pageSizes[view].fallback, pageSizes[view].max);
       const beforeId = decodePageToken(req.pageToken, filter);
       // One extra row tells whether another page exists without a count query.
       const rows = await sessions.list(tenantId, { ...filter, limit: limit + 1, ...(beforeId ? { beforeId } : {}) });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        sessions: page.map((s) => sessionToProto(s)),
-        nextPageToken: rows.length > limit && last ? encodePageToken(last.id, filter) : "",
-      };
+      const page = sessionPage(rows, view, limit);
+      return { sessions: page.sessions, nextPageToken: page.more && page.lastId ? encodePageToken(page.lastId, filter) : "" };
     },
 
     async getAuditTrail(req, ctx) {
@@ -100,8 +100,10 @@ function listFilter(req: ListSessionsRequest) {
   if (req.createTimeStart && req.createTimeEnd && startOk && endOk) {
     v.check(timestampDate(req.createTimeStart) < timestampDate(req.createTimeEnd), "create_time_end", "must be after create_time_start");
   }
+  const view = viewOf(req.view, "BASIC", v);
   v.throwIfInvalid();
   return {
+    view,
     ...(req.workflow ? { workflow: req.workflow } : {}),
     ...(req.market ? { market: req.market } : {}),
     ...(states.length ? { states } : {}),

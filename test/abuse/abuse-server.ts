@@ -1,7 +1,8 @@
+import { Writable } from "node:stream";
 import { issueApiKey, scopes } from "../../src/domain/api-key.js";
+import type { Store } from "../../src/domain/store.js";
 import { createLogger } from "../../src/logger.js";
-import { createApp, type App } from "../../src/server/app.js";
-import type { ConnectionLimits } from "../../src/server/connection-limits.js";
+import { createApp, type App, type AppOptions } from "../../src/server/app.js";
 import { createMemoryStore } from "../../src/store/memory/memory-store.js";
 
 export interface AbuseServer {
@@ -13,20 +14,37 @@ export interface AbuseServer {
   h2cUrl: string;
   /** An API key of tenant "acme" with every scope. */
   key: string;
+  /** An API key of tenant "globex" with every scope: the other tenant. */
+  otherKey: string;
+  store: Store;
+  /** Every log line, as text; empty unless `logs` was asked for. */
+  logs(): string;
   close(): Promise<void>;
 }
 
-export interface AbuseServerOptions {
-  connections?: Partial<ConnectionLimits>;
-  maxHealthWatches?: number;
+export interface AbuseServerOptions extends Partial<Omit<AppOptions, "logger">> {
+  /** Capture log lines at debug level (silent otherwise). */
+  logs?: boolean;
 }
 
 /** Both ports of one app on 127.0.0.1 and ephemeral ports, with the limits under test. */
-export async function startAbuseServer(opts: AbuseServerOptions = {}): Promise<AbuseServer> {
-  const store = createMemoryStore();
-  const { secret, key } = issueApiKey("acme", [...scopes], new Date());
-  await store.apiKeys.insert(key);
-  const app = createApp({ store, logger: createLogger("silent"), sweepIntervalMs: 0, ...opts });
+export async function startAbuseServer({ logs = false, ...opts }: AbuseServerOptions = {}): Promise<AbuseServer> {
+  const store = opts.store ?? createMemoryStore();
+  const issue = async (tenant: string) => {
+    const { secret, key } = issueApiKey(tenant, [...scopes], new Date());
+    await store.apiKeys.insert(key);
+    return secret;
+  };
+  const [key, otherKey] = [await issue("acme"), await issue("globex")];
+  let captured = "";
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      captured += String(chunk);
+      cb();
+    },
+  });
+  const logger = logs ? createLogger("debug", sink) : createLogger("silent");
+  const app = createApp({ logger, sweepIntervalMs: 0, ...opts, store });
   const { port } = await app.server.listen(0, "127.0.0.1");
   const { port: h2cPort } = await app.h2c.listen(0, "127.0.0.1");
   return {
@@ -35,7 +53,10 @@ export async function startAbuseServer(opts: AbuseServerOptions = {}): Promise<A
     h2cPort,
     url: `http://127.0.0.1:${port}`,
     h2cUrl: `http://127.0.0.1:${h2cPort}`,
-    key: secret,
+    key,
+    otherKey,
+    store,
+    logs: () => captured,
     close: () => app.shutdown(100),
   };
 }

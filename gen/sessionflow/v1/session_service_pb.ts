@@ -2,8 +2,8 @@
 // @generated from file sessionflow/v1/session_service.proto (package sessionflow.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { AuditRecord } from "./audit_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sessionflow/v1/session_service.proto.
  */
 export const file_sessionflow_v1_session_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRzZXNzaW9uZmxvdy92MS9zZXNzaW9uX3NlcnZpY2UucHJvdG8SDnNlc3Npb25mbG93LnYxIowBChRDcmVhdGVTZXNzaW9uUmVxdWVzdBIQCgh3b3JrZmxvdxgBIAEoCRIOCgZtYXJrZXQYAiABKAkSEQoJcmVmZXJlbmNlGAMgASgJEisKCGxpZmV0aW1lGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhIKCnJlcXVlc3RfaWQYBSABKAkiTgoVQ3JlYXRlU2Vzc2lvblJlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zZXNzaW9uZmxvdy52MS5TZXNzaW9uEgsKA3VybBgCIAEoCSImChBJc3N1ZUxpbmtSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiIAoRSXNzdWVMaW5rUmVzcG9uc2USCwoDdXJsGAEgASgJIkAKFlRyYW5zZmVyU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJImMKF1RyYW5zZmVyU2Vzc2lvblJlc3BvbnNlEiYKBWNoaWxkGAEgASgLMhcuc2Vzc2lvbmZsb3cudjEuU2Vzc2lvbhILCgN1cmwYAiABKAkSEwoLcXJfY29kZV9zdmcYAyABKAkiJwoRR2V0U2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSI+ChJHZXRTZXNzaW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNlc3Npb25mbG93LnYxLlNlc3Npb24i+AEKE0xpc3RTZXNzaW9uc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoId29ya2Zsb3cYAyABKAkSDgoGbWFya2V0GAQgASgJEiwKBnN0YXRlcxgFIAMoDjIcLnNlc3Npb25mbG93LnYxLlNlc3Npb25TdGF0ZRI1ChFjcmVhdGVfdGltZV9zdGFydBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPY3JlYXRlX3RpbWVfZW5kGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJaChRMaXN0U2Vzc2lvbnNSZXNwb25zZRIpCghzZXNzaW9ucxgBIAMoCzIXLnNlc3Npb25mbG93LnYxLlNlc3Npb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIioKFEdldEF1ZGl0VHJhaWxSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiXQoVR2V0QXVkaXRUcmFpbFJlc3BvbnNlEiwKB3JlY29yZHMYASADKAsyGy5zZXNzaW9uZmxvdy52MS5BdWRpdFJlY29yZBIWCg5jaGFpbl92ZXJpZmllZBgCIAEoCDLBBAoOU2Vzc2lvblNlcnZpY2USWAoKR2V0U2Vzc2lvbhIhLnNlc3Npb25mbG93LnYxLkdldFNlc3Npb25SZXF1ZXN0GiIuc2Vzc2lvbmZsb3cudjEuR2V0U2Vzc2lvblJlc3BvbnNlIgOQAgESXgoMTGlzdFNlc3Npb25zEiMuc2Vzc2lvbmZsb3cudjEuTGlzdFNlc3Npb25zUmVxdWVzdBokLnNlc3Npb25mbG93LnYxLkxpc3RTZXNzaW9uc1Jlc3BvbnNlIgOQAgESYQoNR2V0QXVkaXRUcmFpbBIkLnNlc3Npb25mbG93LnYxLkdldEF1ZGl0VHJhaWxSZXF1ZXN0GiUuc2Vzc2lvbmZsb3cudjEuR2V0QXVkaXRUcmFpbFJlc3BvbnNlIgOQAgESXAoNQ3JlYXRlU2Vzc2lvbhIkLnNlc3Npb25mbG93LnYxLkNyZWF0ZVNlc3Npb25SZXF1ZXN0GiUuc2Vzc2lvbmZsb3cudjEuQ3JlYXRlU2Vzc2lvblJlc3BvbnNlElAKCUlzc3VlTGluaxIgLnNlc3Npb25mbG93LnYxLklzc3VlTGlua1JlcXVlc3QaIS5zZXNzaW9uZmxvdy52MS5Jc3N1ZUxpbmtSZXNwb25zZRJiCg9UcmFuc2ZlclNlc3Npb24SJi5zZXNzaW9uZmxvdy52MS5UcmFuc2ZlclNlc3Npb25SZXF1ZXN0Gicuc2Vzc2lvbmZsb3cudjEuVHJhbnNmZXJTZXNzaW9uUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_sessionflow_v1_audit, file_sessionflow_v1_session]);
+  fileDesc("CiRzZXNzaW9uZmxvdy92MS9zZXNzaW9uX3NlcnZpY2UucHJvdG8SDnNlc3Npb25mbG93LnYxIowBChRDcmVhdGVTZXNzaW9uUmVxdWVzdBIQCgh3b3JrZmxvdxgBIAEoCRIOCgZtYXJrZXQYAiABKAkSEQoJcmVmZXJlbmNlGAMgASgJEisKCGxpZmV0aW1lGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhIKCnJlcXVlc3RfaWQYBSABKAkiTgoVQ3JlYXRlU2Vzc2lvblJlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zZXNzaW9uZmxvdy52MS5TZXNzaW9uEgsKA3VybBgCIAEoCSImChBJc3N1ZUxpbmtSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiIAoRSXNzdWVMaW5rUmVzcG9uc2USCwoDdXJsGAEgASgJIkAKFlRyYW5zZmVyU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJImMKF1RyYW5zZmVyU2Vzc2lvblJlc3BvbnNlEiYKBWNoaWxkGAEgASgLMhcuc2Vzc2lvbmZsb3cudjEuU2Vzc2lvbhILCgN1cmwYAiABKAkSEwoLcXJfY29kZV9zdmcYAyABKAkiUgoRR2V0U2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIpCgR2aWV3GAIgASgOMhsuc2Vzc2lvbmZsb3cudjEuU2Vzc2lvblZpZXciPgoSR2V0U2Vzc2lvblJlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zZXNzaW9uZmxvdy52MS5TZXNzaW9uIqMCChNMaXN0U2Vzc2lvbnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEhAKCHdvcmtmbG93GAMgASgJEg4KBm1hcmtldBgEIAEoCRIsCgZzdGF0ZXMYBSADKA4yHC5zZXNzaW9uZmxvdy52MS5TZXNzaW9uU3RhdGUSNQoRY3JlYXRlX3RpbWVfc3RhcnQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2NyZWF0ZV90aW1lX2VuZBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoEdmlldxgIIAEoDjIbLnNlc3Npb25mbG93LnYxLlNlc3Npb25WaWV3IloKFExpc3RTZXNzaW9uc1Jlc3BvbnNlEikKCHNlc3Npb25zGAEgAygLMhcuc2Vzc2lvbmZsb3cudjEuU2Vzc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKgoUR2V0QXVkaXRUcmFpbFJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSJdChVHZXRBdWRpdFRyYWlsUmVzcG9uc2USLAoHcmVjb3JkcxgBIAMoCzIbLnNlc3Npb25mbG93LnYxLkF1ZGl0UmVjb3JkEhYKDmNoYWluX3ZlcmlmaWVkGAIgASgIKloKC1Nlc3Npb25WaWV3EhwKGFNFU1NJT05fVklFV19VTlNQRUNJRklFRBAAEhYKElNFU1NJT05fVklFV19CQVNJQxABEhUKEVNFU1NJT05fVklFV19GVUxMEAIywQQKDlNlc3Npb25TZXJ2aWNlElgKCkdldFNlc3Npb24SIS5zZXNzaW9uZmxvdy52MS5HZXRTZXNzaW9uUmVxdWVzdBoiLnNlc3Npb25mbG93LnYxLkdldFNlc3Npb25SZXNwb25zZSIDkAIBEl4KDExpc3RTZXNzaW9ucxIjLnNlc3Npb25mbG93LnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaJC5zZXNzaW9uZmxvdy52MS5MaXN0U2Vzc2lvbnNSZXNwb25zZSIDkAIBEmEKDUdldEF1ZGl0VHJhaWwSJC5zZXNzaW9uZmxvdy52MS5HZXRBdWRpdFRyYWlsUmVxdWVzdBolLnNlc3Npb25mbG93LnYxLkdldEF1ZGl0VHJhaWxSZXNwb25zZSIDkAIBElwKDUNyZWF0ZVNlc3Npb24SJC5zZXNzaW9uZmxvdy52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdBolLnNlc3Npb25mbG93LnYxLkNyZWF0ZVNlc3Npb25SZXNwb25zZRJQCglJc3N1ZUxpbmsSIC5zZXNzaW9uZmxvdy52MS5Jc3N1ZUxpbmtSZXF1ZXN0GiEuc2Vzc2lvbmZsb3cudjEuSXNzdWVMaW5rUmVzcG9uc2USYgoPVHJhbnNmZXJTZXNzaW9uEiYuc2Vzc2lvbmZsb3cudjEuVHJhbnNmZXJTZXNzaW9uUmVxdWVzdBonLnNlc3Npb25mbG93LnYxLlRyYW5zZmVyU2Vzc2lvblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_sessionflow_v1_audit, file_sessionflow_v1_session]);
 
 /**
  * CreateSessionRequest describes the session to create ahead of time.
@@ -212,6 +212,13 @@ export type GetSessionRequest = Message<"sessionflow.v1.GetSessionRequest"> & {
    * @generated from field: string session_id = 1;
    */
   sessionId: string;
+
+  /**
+   * How much of the session to return; FULL when unset.
+   *
+   * @generated from field: sessionflow.v1.SessionView view = 2;
+   */
+  view: SessionView;
 };
 
 /**
@@ -249,7 +256,11 @@ export const GetSessionResponseSchema: GenMessage<GetSessionResponse> = /*@__PUR
  */
 export type ListSessionsRequest = Message<"sessionflow.v1.ListSessionsRequest"> & {
   /**
-   * The largest number of sessions to return; 0 means 50, and values above 500 are treated as 500.
+   * The largest number of sessions to return. In the BASIC view 0 means 50 and values above 100
+   * are treated as 100; in the FULL view 0 means 10 and values above 10 are treated as 10, and a
+   * page stops before the session that would take it past 1 MiB encoded (it always holds one), so
+   * a page may hold fewer sessions than asked while next_page_token says more follow.
+   * A later page may be asked for in either view.
    *
    * @generated from field: int32 page_size = 1;
    */
@@ -296,6 +307,13 @@ export type ListSessionsRequest = Message<"sessionflow.v1.ListSessionsRequest"> 
    * @generated from field: google.protobuf.Timestamp create_time_end = 7;
    */
   createTimeEnd?: Timestamp | undefined;
+
+  /**
+   * How much of each session to return; BASIC when unset, so that listing stays cheap.
+   *
+   * @generated from field: sessionflow.v1.SessionView view = 8;
+   */
+  view: SessionView;
 };
 
 /**
@@ -383,6 +401,42 @@ export const GetAuditTrailResponseSchema: GenMessage<GetAuditTrailResponse> = /*
   messageDesc(file_sessionflow_v1_session_service, 11);
 
 /**
+ * SessionView says how much of each session a read returns (AIP-157).
+ *
+ * @generated from enum sessionflow.v1.SessionView
+ */
+export enum SessionView {
+  /**
+   * Not set: ListSessions returns the BASIC view, GetSession the FULL view.
+   *
+   * @generated from enum value: SESSION_VIEW_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The session without the lists that grow with each call: submissions, analyses, warning_screens,
+   * checks, completed_steps and risk.reasons are left empty. Every other field is as in FULL;
+   * version and last_event_sequence still say how far the session has come. At most a few KiB.
+   *
+   * @generated from enum value: SESSION_VIEW_BASIC = 1;
+   */
+  BASIC = 1,
+
+  /**
+   * The whole session. With every list at its cap and every value at its largest, about 2 MiB.
+   *
+   * @generated from enum value: SESSION_VIEW_FULL = 2;
+   */
+  FULL = 2,
+}
+
+/**
+ * Describes the enum sessionflow.v1.SessionView.
+ */
+export const SessionViewSchema: GenEnum<SessionView> = /*@__PURE__*/
+  enumDesc(file_sessionflow_v1_session_service, 0);
+
+/**
  * SessionService reads sessions and their audit trails.
  *
  * @generated from service sessionflow.v1.SessionService
@@ -399,7 +453,7 @@ export const SessionService: GenService<{
     output: typeof GetSessionResponseSchema;
   },
   /**
-   * ListSessions pages through the caller's sessions, newest first.
+   * ListSessions pages through the caller's sessions, newest first, in the BASIC view unless the FULL one is asked for.
    *
    * @generated from rpc sessionflow.v1.SessionService.ListSessions
    */

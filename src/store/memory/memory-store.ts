@@ -1,12 +1,15 @@
 import type { ApiKey } from "../../domain/api-key.js";
 import type { IdentityLink } from "../../domain/identity-graph.js";
 import type { TenantConfig } from "../../domain/thresholds.js";
-import { billableEventOf, countUsage } from "../../domain/billing.js";
+import { billableEventOf } from "../../domain/billing.js";
 import { isClosed, type Session } from "../../domain/session.js";
 import { DuplicateKeyError, type BillableEventQuery, type SessionQuery, type Store } from "../../domain/store.js";
 import { createMemoryFeed } from "./feed.js";
 import { frozenCopy } from "../freeze.js";
+import { createIdOrder } from "./id-order.js";
+import { nextTurn, scanDown, scanSlice, scanUp } from "./scan.js";
 import { applyChange } from "./session-changes.js";
+import { createUsageCounter } from "./usage-counter.js";
 
 export interface MemoryStoreOptions {
   /** The clock retention is measured by; the system clock when unset. */
@@ -26,13 +29,16 @@ export interface MemoryStore extends Store {
 
 /**
  * The embedded default store: everything in process memory, lost on restart.
- * Each method runs to completion without awaiting, so every write is atomic. Aggregates are
+ * Writes run to completion without awaiting, so every write is atomic. Reads that scan a
+ * tenant (listings, usage) walk its ids in order and let other calls run between slices, so
+ * one tenant's large reads do not hold the event loop (see scan.ts). Aggregates are
  * stored frozen and handed out as they are: reads copy nothing, a write copies only what it
  * changed, and a caller that tried to change stored state would get a TypeError.
  */
 export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
   // Sessions by tenant, then id: a tenant's reads never look at another tenant's sessions.
   const tenants = new Map<string, Map<string, Session>>();
+  const order = createIdOrder();
   const byRequestId = new Map<string, string>(); // tenant|requestId -> id
   const byReplaces = new Map<string, string>(); // tenant|replaced id -> id
   const byLinkHash = new Map<string, { tenantId: string; id: string }>(); // link token hash -> session
@@ -45,11 +51,11 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
 
   const k = (tenantId: string, id: string) => `${tenantId}|${id}`;
   const copy = <T>(value: T): T => structuredClone(value);
-  const tenantSessions = (tenantId: string) => tenants.get(tenantId) ?? new Map<string, Session>();
   const stored = (tenantId: string, id: string) => tenants.get(tenantId)?.get(id);
   const put = (session: Session) => {
     let own = tenants.get(session.tenantId);
     if (!own) tenants.set(session.tenantId, (own = new Map()));
+    if (!own.has(session.id)) order.add(session.tenantId, session.id);
     own.set(session.id, session);
   };
 
@@ -81,12 +87,14 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
   function purge(): number {
     const horizon = now().getTime() - sessionRetentionMs;
     let removed = 0;
-    for (const own of [...tenants.values()]) {
+    for (const [tenantId, own] of [...tenants]) {
+      const before = removed;
       for (const session of [...own.values()]) {
         if (session.createTime.getTime() > horizon) continue;
         forget(session);
         removed++;
       }
+      if (removed > before) order.retain(tenantId, (id) => own.has(id));
     }
     feed.purge();
     return removed;
@@ -105,12 +113,11 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
     );
   }
 
-  /** The tenant's billable sessions created in the query's window, for events and usage alike. */
-  function billableIn(tenantId: string, q: Omit<BillableEventQuery, "limit" | "afterId">): Session[] {
-    return [...tenantSessions(tenantId).values()].filter(
-      (s) => s.billable && s.createTime >= q.start && s.createTime < q.end && (q.workflow === undefined || s.workflow === q.workflow),
-    );
+  /** Whether a session bills in the query's window, for events and usage alike. */
+  function billableIn(s: Session, q: Omit<BillableEventQuery, "limit" | "afterId">): boolean {
+    return s.billable && s.createTime >= q.start && s.createTime < q.end && (q.workflow === undefined || s.workflow === q.workflow);
   }
+  const idsOf = (tenantId: string) => () => order.of(tenantId);
 
   return {
     sessions: {
@@ -154,26 +161,44 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
         return id === undefined ? undefined : stored(tenantId, id);
       },
       async list(tenantId, query) {
-        return [...tenantSessions(tenantId).values()]
-          .filter((s) => matches(s, query))
-          .sort((a, b) => (a.id < b.id ? 1 : -1))
-          .slice(0, query.limit);
+        const page: Session[] = [];
+        await scanDown(idsOf(tenantId), query.beforeId, (id) => {
+          const s = stored(tenantId, id);
+          if (s && matches(s, query)) page.push(s);
+          return page.length < query.limit;
+        });
+        return page;
       },
       async listBillableEvents(tenantId, q) {
-        return billableIn(tenantId, q)
-          .filter((s) => q.afterId === undefined || s.id > q.afterId)
-          .sort((a, b) => (a.id < b.id ? -1 : 1))
-          .slice(0, q.limit)
-          .map(billableEventOf);
+        const page: Session[] = [];
+        await scanUp(idsOf(tenantId), q.afterId, (id) => {
+          const s = stored(tenantId, id);
+          if (s && billableIn(s, q)) page.push(s);
+          return page.length < q.limit;
+        });
+        return page.map(billableEventOf);
       },
       async countUsage(tenantId, q) {
-        return countUsage(billableIn(tenantId, q).map(billableEventOf), q.period);
+        const usage = createUsageCounter(q.period);
+        await scanUp(idsOf(tenantId), undefined, (id) => {
+          const s = stored(tenantId, id);
+          if (s && billableIn(s, q)) usage.add(s.createTime, s.workflow);
+          return true;
+        });
+        return usage.rows();
       },
       async findExpiredOpen(now, limit) {
-        return [...tenants.values()]
-          .flatMap((own) => [...own.values()])
-          .filter((s) => !isClosed(s) && s.expireTime <= now)
-          .slice(0, limit);
+        const found: Session[] = [];
+        let visited = 0;
+        // Map iterators survive changes made while the scan waits its turn.
+        for (const own of tenants.values()) {
+          for (const s of own.values()) {
+            if (!isClosed(s) && s.expireTime <= now) found.push(s);
+            if (found.length >= limit) return found;
+            if (++visited % scanSlice === 0) await nextTurn();
+          }
+        }
+        return found;
       },
     },
     identity: {

@@ -1,0 +1,62 @@
+import { LRUCache } from "lru-cache";
+import type { Budget } from "./call-limits.js";
+
+/** How long to suggest waiting when calls in progress are at their cap: no end time is known, and one usually ends within this. */
+export const busyRetryMs = 100;
+
+/** A call let through, to be released when it ends, or why it was not and when to retry. */
+export type Admission = { release(): void } | { refused: "rate" | "calls"; retryAfterMs: number };
+
+export interface Budgets {
+  /**
+   * Lets one call costing `cost` through, or refuses it. A call that `holds` counts as in
+   * progress until released. Nothing is spent on a refused call.
+   */
+  admit(key: string, cost: number, holds: boolean, now: number): Admission;
+  /** Callers remembered; for tests. */
+  readonly size: number;
+}
+
+interface Account {
+  tokens: number;
+  at: number;
+  calls: number;
+}
+
+const released = { release() {} };
+
+/**
+ * One budget per key (a tenant, or a client token), remembered for the `maxKeys` callers seen
+ * most recently, so memory stays bounded whatever keys arrive. A forgotten caller starts again
+ * with a full bucket: forgetting never makes a budget smaller.
+ */
+export function createBudgets(budget: Budget, maxKeys: number): Budgets {
+  const accounts = new LRUCache<string, Account>({ max: maxKeys });
+  return {
+    admit(key, cost, holds, now) {
+      let account = accounts.get(key);
+      if (!account) accounts.set(key, (account = { tokens: budget.burst, at: now, calls: 0 }));
+      account.tokens = Math.min(budget.burst, account.tokens + ((now - account.at) * budget.ratePerSecond) / 1000);
+      account.at = now;
+      // A call dearer than the whole bucket costs the bucket, or it could never pass.
+      const price = Math.min(cost, budget.burst);
+      if (account.tokens < price) return { refused: "rate", retryAfterMs: Math.ceil(((price - account.tokens) * 1000) / budget.ratePerSecond) };
+      if (holds && account.calls >= budget.maxCalls) return { refused: "calls", retryAfterMs: busyRetryMs };
+      account.tokens -= price;
+      if (!holds) return released;
+      account.calls++;
+      const held = account;
+      let done = false;
+      return {
+        release() {
+          if (done) return;
+          done = true;
+          held.calls--;
+        },
+      };
+    },
+    get size() {
+      return accounts.size;
+    },
+  };
+}

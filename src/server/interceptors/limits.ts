@@ -1,0 +1,73 @@
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import type { ConnectError, Interceptor } from "@connectrpc/connect";
+import { DomainError, type ErrorReason } from "../../domain/errors.js";
+import { connectErrorOf } from "../../service/connect-errors.js";
+import { principalKey } from "../../service/context.js";
+import { RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { Health } from "../../../gen/health/v1/health_pb.js";
+import { busyRetryMs, createBudgets } from "../budgets.js";
+import type { CallLimits } from "../call-limits.js";
+
+/** Tenants and client tokens whose budgets are remembered; beyond these the least recently seen is forgotten. */
+const maxTenants = 10_000;
+const maxClients = 100_000;
+
+/** Reads that scan many sessions or revisions cost this many calls' worth of a budget. */
+const scanCost = 10;
+const scans = new Set([
+  "sessionflow.v1.SessionService/ListSessions",
+  "sessionflow.v1.BillingService/ListBillableEvents",
+  "sessionflow.v1.BillingService/GetUsage",
+  "sessionflow.v1.ConfigurationService/ListThresholdRevisions",
+]);
+
+/**
+ * Spends each call against its caller's budget (calls per second and calls in progress), so
+ * one tenant cannot crowd out the others, and caps calls in progress per process. A front end's
+ * client token has a budget of its own, per session, and never spends its tenant's: a busy front
+ * end cannot lock its backends out. Streams spend rate only; the event hub caps how many stay open.
+ * Runs after authentication, which names the caller; unauthenticated calls meet the process cap only.
+ */
+export function createLimitsInterceptor(limits: CallLimits, now: () => number = () => performance.now()): Interceptor {
+  const tenants = createBudgets(limits.tenant, maxTenants);
+  const clients = createBudgets(limits.client, maxClients);
+  let calls = 0;
+  return (next) => async (req) => {
+    // Health checks answer from memory, and must keep answering when the process is busiest.
+    if (req.service.typeName === Health.typeName) return next(req);
+    const holds = !req.stream;
+    if (holds && calls >= limits.maxCalls) {
+      throw limited("OVERLOADED", "this replica has as many calls in progress as it accepts; retry after the RetryInfo delay", busyRetryMs, "process_calls");
+    }
+    let release = () => {};
+    const principal = req.contextValues.get(principalKey);
+    if (principal) {
+      const client = principal.sessionId !== undefined;
+      const key = client ? `${principal.tenantId}|${principal.sessionId}` : principal.tenantId;
+      const cost = scans.has(`${req.service.typeName}/${req.method.name}`) ? scanCost : 1;
+      const admission = (client ? clients : tenants).admit(key, cost, holds, now());
+      if ("refused" in admission) {
+        const who = client ? "client" : "tenant";
+        const what = admission.refused === "rate" ? "calls per second" : "calls in progress";
+        throw limited("RATE_LIMITED", `the ${who}'s ${what} are used up; retry after the RetryInfo delay`, admission.retryAfterMs, `${who}_${admission.refused}`);
+      }
+      release = admission.release;
+    }
+    if (!holds) return next(req);
+    calls++;
+    try {
+      return await next(req);
+    } finally {
+      calls--;
+      release();
+    }
+  };
+}
+
+/** RESOURCE_EXHAUSTED with its catalog reason, the budget in ErrorInfo.metadata["limit"], and when to retry. */
+function limited(reason: ErrorReason, message: string, retryAfterMs: number, limit: string): ConnectError {
+  const error = connectErrorOf(new DomainError(reason, message, [], { limit }));
+  error.details.push({ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(retryAfterMs) }) });
+  return error;
+}
