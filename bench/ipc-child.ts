@@ -7,9 +7,9 @@ export interface IpcChild<Ready> {
   stop(): Promise<void>;
 }
 
-export async function forkChild<Ready>(script: URL, args: string[]): Promise<IpcChild<Ready>> {
+export async function forkChild<Ready>(script: URL, args: string[], execArgv: string[] = []): Promise<IpcChild<Ready>> {
   const child = fork(script, args, {
-    execArgv: ["--import", "tsx", "--max-old-space-size=4096"],
+    execArgv: ["--import", "tsx", "--max-old-space-size=4096", ...execArgv],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const ready = await new Promise<Ready>((resolve, reject) => {

@@ -1,5 +1,4 @@
-import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { forkChild } from "./ipc-child.js";
 
 /** A benchmark target process (see server-child.ts) and a way to ask it questions. */
 export interface Target {
@@ -13,36 +12,14 @@ export interface Target {
 }
 
 export async function startTarget(mode: "real" | "noop"): Promise<Target> {
-  const child: ChildProcess = fork(fileURLToPath(new URL("./server-child.ts", import.meta.url)), [mode], {
-    execArgv: ["--import", "tsx", "--expose-gc", "--max-old-space-size=4096"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const ready = await new Promise<{ port: number; h2cPort: number; key: string }>((resolve, reject) => {
-    child.once("message", (m) => resolve(m as { port: number; h2cPort: number; key: string }));
-    child.once("exit", (code) => reject(new Error(`target exited with ${code}`)));
-  });
+  const child = await forkChild<{ port: number; h2cPort: number; key: string }>(new URL("./server-child.ts", import.meta.url), [mode], ["--expose-gc"]);
   return {
-    port: ready.port,
-    key: ready.key,
-    baseUrl: `http://127.0.0.1:${ready.port}`,
-    h2cBaseUrl: `http://127.0.0.1:${ready.h2cPort}`,
-    ask<T>(cmd: string) {
-      return new Promise<T>((resolve) => {
-        const onMessage = (m: { cmd: string }) => {
-          if (m.cmd !== cmd) return;
-          child.off("message", onMessage);
-          resolve(m as T);
-        };
-        child.on("message", onMessage);
-        child.send({ cmd });
-      });
-    },
-    stop() {
-      return new Promise((resolve) => {
-        child.once("exit", () => resolve());
-        child.send({ cmd: "exit" });
-      });
-    },
+    port: child.ready.port,
+    key: child.ready.key,
+    baseUrl: `http://127.0.0.1:${child.ready.port}`,
+    h2cBaseUrl: `http://127.0.0.1:${child.ready.h2cPort}`,
+    ask: child.ask,
+    stop: child.stop,
   };
 }
 
