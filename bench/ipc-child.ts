@@ -31,6 +31,7 @@ export async function forkChild<Ready>(script: URL, args: string[], execArgv: st
     },
     stop() {
       return new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.send({ cmd: "exit" });
       });

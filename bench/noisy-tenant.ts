@@ -57,18 +57,25 @@ async function quiet(ms: number) {
   return { calls: latencies.length, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN, delay };
 }
 
-await quiet(1_000); // warm-up, and the server's delay histogram starts afresh
-const alone = await quiet(seconds * 1000);
-const load = await forkChild<{ cmd: string }>(new URL("./noisy-load.ts", import.meta.url), [String(server.ready.port), server.ready.keys.noisy, String(streams)]);
-// Measured once the noisy streams are open: opening a thousand at once is a burst of its own, the steady state is the test.
-for (const until = Date.now() + 30_000; Date.now() < until; await pause(50)) {
-  if ((await server.ask<{ streams: number }>("streams")).streams >= streams) break;
+let alone, noisy, report;
+try {
+  await quiet(1_000); // warm-up, and the server's delay histogram starts afresh
+  alone = await quiet(seconds * 1000);
+  const load = await forkChild<{ cmd: string }>(new URL("./noisy-load.ts", import.meta.url), [String(server.ready.port), server.ready.keys.noisy, String(streams)]);
+  try {
+    // Measured once the noisy streams are open: opening a thousand at once is a burst of its own, the steady state is the test.
+    for (const until = Date.now() + 30_000; Date.now() < until; await pause(50)) {
+      if ((await server.ask<{ streams: number }>("streams")).streams >= streams) break;
+    }
+    await server.ask("delay"); // the server's figures start afresh with the measured phase
+    noisy = await quiet(seconds * 1000);
+    ({ report } = await load.ask<{ report: { kind: string; outcomes: Record<string, number> }[] }>("stop"));
+  } finally {
+    await load.stop();
+  }
+} finally {
+  await server.stop();
 }
-await server.ask("delay"); // the server's figures start afresh with the measured phase
-const noisy = await quiet(seconds * 1000);
-const { report } = await load.ask<{ report: { kind: string; outcomes: Record<string, number> }[] }>("stop");
-await load.stop();
-await server.stop();
 
 console.log(`noisy tenant: ${crowdSize.toLocaleString("en")} sessions, ${largeSessions} of the largest (about 2 MiB each), ${streams.toLocaleString("en")} WatchEvents streams, a flood; limits from the environment (defaults when unset)`);
 console.log(`quiet tenant: ${quietCallers} callers, GetSession and Submit, ${quietPauseMs} ms between calls; ${seconds} s per phase, gRPC over loopback`);
