@@ -1,13 +1,12 @@
 import { create, toBinary, toJsonString, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DecisionService } from "../../gen/sessionflow/v1/decision_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
 import { badFramings, methods, undecodableBinary, undecodableJson } from "./bad-bodies.js";
-import { createRawClient, isEnveloped, isJson, wireProtocols, type RawAnswer, type RawClient, type WireProtocol } from "./raw-rpc.js";
+import { useRawServer, isEnveloped, isJson, wireProtocols, type RawAnswer, type WireProtocol } from "./raw-rpc.js";
 
 /** A message with every top-level string set to a UUID and every number to 1: valid to decode. */
 function sample(desc: DescMessage) {
@@ -37,16 +36,7 @@ function expectRefused(answer: RawAnswer, what: string) {
  * server; bounded to a few hundred requests.
  */
 describe("undecodable request bodies", () => {
-  let server: TestServer;
-  let raw: RawClient;
-  beforeAll(async () => {
-    server = await startTestServer();
-    raw = createRawClient(server.baseUrl);
-  });
-  afterAll(async () => {
-    raw.close();
-    await server.close();
-  });
+  const env = useRawServer();
 
   const anyMethod = fc.constantFrom(...methods);
 
@@ -62,7 +52,7 @@ describe("undecodable request bodies", () => {
     });
     await fc.assert(
       fc.asyncProperty(arbitrary, async ([method, { body, headers }]) => {
-        const answer = await raw.call({ protocol, method, body, key: server.keys.acme, ...(headers ? { headers } : {}) });
+        const answer = await env.raw.call({ protocol, method, body, key: env.server.keys.acme, ...(headers ? { headers } : {}) });
         expectRefused(answer, `${method.parent.name}/${method.name} ${Buffer.from(body).toString("hex").slice(0, 80)}`);
       }),
       { numRuns: 60, seed: 20260302, endOnFailure: true, interruptAfterTimeLimit: 8_000 },
@@ -76,29 +66,29 @@ describe("undecodable request bodies", () => {
       fc.asyncProperty(fc.constantFrom(...targets), garbage, fc.boolean(), async (method, bytes, framed) => {
         const enveloped = isEnveloped(protocol, method);
         const body = enveloped && framed ? Uint8Array.from([0, 0, 0, 0, bytes.length, ...bytes]) : bytes;
-        expectRefused(await raw.call({ protocol, method, body, key: server.keys.acme }), `${method.name} ${Buffer.from(body).toString("hex")}`);
+        expectRefused(await env.raw.call({ protocol, method, body, key: env.server.keys.acme }), `${method.name} ${Buffer.from(body).toString("hex")}`);
       }),
       { numRuns: 30, seed: 7, endOnFailure: true, interruptAfterTimeLimit: 5_000 },
     );
   });
 
   it("logs each refusal as an rpc line with its code and keeps serving", async () => {
-    const before = server.logs().split("\n").length;
+    const before = env.server.logs().split("\n").length;
     const method = SessionService.method.getSession;
-    const answer = await raw.call({ protocol: "connect-proto", method, body: Uint8Array.from([0x0a, 0x02, 0xc3, 0x28]), key: server.keys.acme });
+    const answer = await env.raw.call({ protocol: "connect-proto", method, body: Uint8Array.from([0x0a, 0x02, 0xc3, 0x28]), key: env.server.keys.acme });
     expectRefused(answer, "invalid UTF-8");
-    const lines = server.logs().split("\n").slice(before - 1).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = env.server.logs().split("\n").slice(before - 1).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toContainEqual(expect.objectContaining({ msg: "rpc", code: "InvalidArgument", procedure: "sessionflow.v1.SessionService/GetSession" }));
 
-    const ok = await raw.call({ protocol: "grpc-proto", method, body: Uint8Array.from([0, 0, 0, 0, 0]), key: server.keys.acme });
+    const ok = await env.raw.call({ protocol: "grpc-proto", method, body: Uint8Array.from([0, 0, 0, 0, 0]), key: env.server.keys.acme });
     expect(ok.code).toBe(Code.InvalidArgument); // an empty GetSession: decoded, then refused by validation
-    expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${env.server.baseUrl}/healthz`)).status).toBe(200);
   });
 
   it("are refused over Connect GET too", async () => {
     const method = DecisionService.method.getUnauthenticatedDecision;
     for (const query of ["encoding=proto&base64=1&message=CgLDKA", "encoding=proto&base64=1&message=%%%", "encoding=json&message=%7B%22x%22%3A1%7D", "encoding=json&message=%7B"]) {
-      const res = await fetch(`${server.baseUrl}/${method.parent.typeName}/${method.name}?connect=v1&${query}`, { headers: { authorization: `Bearer ${server.keys.acme}` } });
+      const res = await fetch(`${env.server.baseUrl}/${method.parent.typeName}/${method.name}?connect=v1&${query}`, { headers: { authorization: `Bearer ${env.server.keys.acme}` } });
       const json = (await res.json()) as { code: string; details?: { type: string; debug?: { reason?: string } }[] };
       expect({ query, status: res.status, code: json.code }).toEqual({ query, status: 400, code: "invalid_argument" });
       expect(json.details?.find((d) => d.type === "google.rpc.ErrorInfo")?.debug?.reason).toBe("INVALID_REQUEST");

@@ -1,6 +1,6 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, createClient } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
 import { CheckService } from "../../gen/sessionflow/v1/check_service_pb.js";
 import { ClientAuthService } from "../../gen/sessionflow/v1/client_auth_service_pb.js";
@@ -13,9 +13,8 @@ import { Decision } from "../../gen/sessionflow/v1/risk_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 import { transportFor, type Protocol } from "../support/clients.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
 import { callMethod } from "./any-call.js";
-import { envelope, createRawClient, isEnveloped, wireProtocols, type RawClient } from "./raw-rpc.js";
+import { envelope, useRawServer, isEnveloped, wireProtocols } from "./raw-rpc.js";
 import { apiMethods, fieldPaths, validRequest, type Fixture } from "./requests.js";
 
 let counter = 0;
@@ -36,8 +35,7 @@ interface Probe {
  * neither the answer (message, details, headers) nor any log line may contain them.
  */
 describe("submitted values are never echoed", () => {
-  let server: TestServer;
-  let raw: RawClient;
+  const env = useRawServer();
   let fixture: Fixture;
   let closedId: string;
   const probes: Probe[] = [];
@@ -45,24 +43,18 @@ describe("submitted values are never echoed", () => {
   const record = (name: string, m: string, answer: { visible: string; code: Code | 0 }) => probes.push({ name, marker: m, ...answer });
 
   beforeAll(async () => {
-    server = await startTestServer();
-    raw = createRawClient(server.baseUrl);
-    const t = transportFor("connect-binary-h1", server.baseUrl, server.keys.acme);
+    const t = transportFor("connect-binary-h1", env.server.baseUrl, env.server.keys.acme);
     const submissions = createClient(SubmissionService, t);
     fixture = { sessionId: (await submissions.submit({ workflow: "bank-signup", identity: { fullName: "Alice" } })).session!.id };
     await createClient(DecisionService, t).authenticateSession({ sessionId: fixture.sessionId, accountId: "acct-a" });
     closedId = (await submissions.submit({ workflow: "bank-signup" })).session!.id;
     await createClient(OutcomeService, t).reportFailure({ sessionId: closedId, reason: FailureReason.SDK_ERROR });
   });
-  afterAll(async () => {
-    raw.close();
-    await server.close();
-  });
 
   const protocols: Protocol[] = ["connect-json-h1", "connect-binary-h1", "grpc-h2", "grpc-web-h1"];
 
   it.each(protocols)("puts a refused marker in every string field of every RPC over %s", async (protocol) => {
-    const transport = transportFor(protocol, server.baseUrl, server.keys.acme);
+    const transport = transportFor(protocol, env.server.baseUrl, env.server.keys.acme);
     for (const method of apiMethods) {
       for (const { path, field, set } of fieldPaths(method.input)) {
         const isString = (field.fieldKind === "scalar" || field.fieldKind === "list") && field.scalar === 9;
@@ -99,7 +91,7 @@ describe("submitted values are never echoed", () => {
   ];
 
   it.each(protocols)("puts a valid-looking marker where it is refused for another reason, over %s", async (protocol) => {
-    const transport = transportFor(protocol, server.baseUrl, server.keys.acme);
+    const transport = transportFor(protocol, env.server.baseUrl, env.server.keys.acme);
     // The idempotency probe needs its request id used once before, for something else.
     await callMethod(transport, SubmissionService.method.submit, { workflow: "bank-signup", requestId: "0197f665-6c88-7512-bc33-a7605d487300" });
     for (const { method, request } of validButRefused) {
@@ -126,7 +118,7 @@ describe("submitted values are never echoed", () => {
     for (const [method, json] of cases) {
       const m = marker();
       const body = new Uint8Array(Buffer.from(json(m)));
-      const answer = await raw.call({ protocol, method, body: isEnveloped(protocol, method) ? envelope(body) : body, key: server.keys.acme });
+      const answer = await env.raw.call({ protocol, method, body: isEnveloped(protocol, method) ? envelope(body) : body, key: env.server.keys.acme });
       record(`${protocol} ${method.name} JSON`, m, answer);
       expect(answer.code, json(m)).toBe(Code.InvalidArgument);
     }
@@ -144,22 +136,22 @@ describe("submitted values are never echoed", () => {
       headerProbes.push({ [name]: value, __marker: m });
     }
     for (const { __marker: m, ...headers } of headerProbes) {
-      const answer = await raw.call({ protocol, method, body: body(marker()), key: server.keys.acme, headers });
+      const answer = await env.raw.call({ protocol, method, body: body(marker()), key: env.server.keys.acme, headers });
       record(`${protocol} header ${Object.keys(headers)[0]}`, m!, answer);
     }
     const m = marker();
-    record(`${protocol} invalid UTF-8`, m, await raw.call({ protocol, method, body: body(m), key: server.keys.acme }));
+    record(`${protocol} invalid UTF-8`, m, await env.raw.call({ protocol, method, body: body(m), key: env.server.keys.acme }));
   });
 
   it("puts a marker in the path", async () => {
     const m = marker();
-    const res = await fetch(`${server.baseUrl}/sessionflow.v1.SessionService/${m}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const res = await fetch(`${env.server.baseUrl}/sessionflow.v1.SessionService/${m}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     record("path", m, { visible: `${res.status} ${[...res.headers].join(" ")} ${await res.text()}`, code: Code.NotFound });
   });
 
   it("found every marker refused and none echoed in any answer or log line", () => {
     expect(probes.length).toBeGreaterThan(400);
-    const logs = server.logs();
+    const logs = env.server.logs();
     const echoed = probes.filter((p) => p.visible.includes(p.marker)).map((p) => `${p.name}: ${p.visible.slice(0, 300)}`);
     const logged = probes.filter((p) => logs.includes(p.marker)).map((p) => p.name);
     expect({ echoed, logged }).toEqual({ echoed: [], logged: [] });

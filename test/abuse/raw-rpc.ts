@@ -4,6 +4,8 @@ import { endStreamFromJson, errorFromJsonBytes } from "@connectrpc/connect/proto
 import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
 import { trailerParse } from "@connectrpc/connect/protocol-grpc-web";
 import http2 from "node:http2";
+import { afterAll, beforeAll } from "vitest";
+import { startTestServer, type TestServer } from "../support/test-server.js";
 import { ErrorInfoSchema, type ErrorInfo } from "../../gen/google/rpc/error_details_pb.js";
 
 /**
@@ -160,4 +162,18 @@ export function createRawClient(baseUrl: string): RawClient {
     call: (c) => (c.protocol.startsWith("grpc-") && !c.protocol.startsWith("grpc-web") ? overHttp2(c) : overHttp1(c)),
     close: () => session?.close(),
   };
+}
+
+/** A test server and a raw client on it for the enclosing describe block, both closed after it. */
+export function useRawServer(): { readonly server: TestServer; readonly raw: RawClient } {
+  const env = {} as { server: TestServer; raw: RawClient };
+  beforeAll(async () => {
+    env.server = await startTestServer();
+    env.raw = createRawClient(env.server.baseUrl);
+  });
+  afterAll(async () => {
+    env.raw.close();
+    await env.server.close();
+  });
+  return env;
 }

@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/domain/api-key.js";
 import { requestIdOf } from "../../src/server/request-id.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
-import { createRawClient, wireProtocols, type RawClient } from "./raw-rpc.js";
+import { useRawServer, wireProtocols } from "./raw-rpc.js";
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -58,16 +57,7 @@ describe("x-request-id", () => {
   });
 
   describe("over the wire", () => {
-    let server: TestServer;
-    let raw: RawClient;
-    beforeAll(async () => {
-      server = await startTestServer();
-      raw = createRawClient(server.baseUrl);
-    });
-    afterAll(async () => {
-      raw.close();
-      await server.close();
-    });
+    const env = useRawServer();
 
     it.each(wireProtocols)("never logs a secret sent as x-request-id over %s, accepted or refused, and logs a kept id", async (protocol) => {
       const method = SessionService.method.getSession;
@@ -75,29 +65,29 @@ describe("x-request-id", () => {
       const body = protocol.startsWith("connect-") ? good : Uint8Array.from([0, 0, 0, 0, good.length, ...good]);
       const broken = protocol.startsWith("connect-") ? Uint8Array.from([0x0a, 0x05]) : Uint8Array.from([0, 0, 0, 0, 2, 0x0a, 0x05]);
       for (const secret of Object.values(secrets)) {
-        const found = await raw.call({ protocol, method, body, key: server.keys.acme, headers: { "x-request-id": secret } });
+        const found = await env.raw.call({ protocol, method, body, key: env.server.keys.acme, headers: { "x-request-id": secret } });
         expect(found.code).toBe(Code.NotFound);
-        const refused = await raw.call({ protocol, method, body: broken, key: server.keys.acme, headers: { "x-request-id": secret } });
+        const refused = await env.raw.call({ protocol, method, body: broken, key: env.server.keys.acme, headers: { "x-request-id": secret } });
         expect(refused.code).toBe(Code.InvalidArgument);
-        expect(server.logs()).not.toContain(secret);
+        expect(env.server.logs()).not.toContain(secret);
       }
       const kept = `trace-${protocol}.1`;
-      await raw.call({ protocol, method, body, key: server.keys.acme, headers: { "x-request-id": kept } });
-      expect(server.logs()).toContain(`"rid":"${kept}"`);
+      await env.raw.call({ protocol, method, body, key: env.server.keys.acme, headers: { "x-request-id": kept } });
+      expect(env.server.logs()).toContain(`"rid":"${kept}"`);
     });
 
     it("tells the client the id it was logged under, on success and on refusal", async () => {
       const call = (rid: string, sessionId: string) =>
-        fetch(`${server.baseUrl}/sessionflow.v1.SessionService/GetSession`, {
+        fetch(`${env.server.baseUrl}/sessionflow.v1.SessionService/GetSession`, {
           method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${server.keys.acme}`, "x-request-id": rid },
+          headers: { "content-type": "application/json", authorization: `Bearer ${env.server.keys.acme}`, "x-request-id": rid },
           body: JSON.stringify({ sessionId }),
         });
       const refused = await call(secrets["an API key"], randomUUID());
       expect(refused.status).toBe(404);
       const given = refused.headers.get("x-request-id") ?? "";
       expect(given).toMatch(uuidShape);
-      expect(server.logs()).toContain(`"rid":"${given}"`);
+      expect(env.server.logs()).toContain(`"rid":"${given}"`);
       expect((await call("req-77", "not-a-uuid")).headers.get("x-request-id")).toBe("req-77");
     });
   });

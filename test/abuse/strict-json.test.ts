@@ -1,7 +1,7 @@
 import type { DescMessage, DescMethod } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
 import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
 import { CheckService } from "../../gen/sessionflow/v1/check_service_pb.js";
@@ -11,10 +11,9 @@ import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 import { transportFor, type Protocol } from "../support/clients.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
 import { callMethod } from "./any-call.js";
 import { methods } from "./bad-bodies.js";
-import { createRawClient, type RawClient } from "./raw-rpc.js";
+import { useRawServer } from "./raw-rpc.js";
 
 const someId = "0197f665-6c88-7512-bc33-a7605d487377";
 const range = { startTime: timestampFromDate(new Date("2026-03-01T00:00:00Z")), endTime: timestampFromDate(new Date("2026-03-03T00:00:00Z")) };
@@ -51,35 +50,26 @@ function enumPaths(desc: DescMessage, prefix = "", seen = new Set<string>()): st
 
 /** Unknown JSON fields and unknown enum values are refused, never dropped (issue 10). */
 describe("strict input: unknown fields and enum values", () => {
-  let server: TestServer;
-  let raw: RawClient;
-  beforeAll(async () => {
-    server = await startTestServer();
-    raw = createRawClient(server.baseUrl);
-  });
-  afterAll(async () => {
-    raw.close();
-    await server.close();
-  });
+  const env = useRawServer();
 
-  const sessionCount = async () => (await server.store.sessions.list("acme", { limit: 1000 })).length;
+  const sessionCount = async () => (await env.server.store.sessions.list("acme", { limit: 1000 })).length;
 
   it.each(["connect-json", "grpc-web-json", "grpc-json"] as const)("refuses a misspelled JSON field over %s and creates no session", async (protocol) => {
     const before = await sessionCount();
     const json = JSON.stringify({ sessionID: someId, workflow: "bank-signup", identity: { fullName: "Alice" } });
     const body = new Uint8Array(Buffer.from(json));
     const framed = protocol === "connect-json" ? body : Uint8Array.from([0, 0, 0, 0, body.length, ...body]);
-    const answer = await raw.call({ protocol, method: SubmissionService.method.submit, body: framed, key: server.keys.acme });
+    const answer = await env.raw.call({ protocol, method: SubmissionService.method.submit, body: framed, key: env.server.keys.acme });
     expect(answer.code).toBe(Code.InvalidArgument);
     expect(answer.errorInfo[0]?.reason).toBe("INVALID_REQUEST");
     expect(await sessionCount()).toBe(before);
   });
 
   it("refuses an unknown state name instead of listing every session", async () => {
-    await callMethod(transportFor("connect-json-h1", server.baseUrl, server.keys.acme), SubmissionService.method.submit, { workflow: "bank-signup" });
-    const res = await fetch(`${server.baseUrl}/sessionflow.v1.SessionService/ListSessions`, {
+    await callMethod(transportFor("connect-json-h1", env.server.baseUrl, env.server.keys.acme), SubmissionService.method.submit, { workflow: "bank-signup" });
+    const res = await fetch(`${env.server.baseUrl}/sessionflow.v1.SessionService/ListSessions`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${server.keys.acme}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${env.server.keys.acme}` },
       body: JSON.stringify({ states: ["FOO"] }),
     });
     expect(res.status).toBe(400);
@@ -94,7 +84,7 @@ describe("strict input: unknown fields and enum values", () => {
 
   const protocols: Protocol[] = ["connect-binary-h1", "connect-json-h1", "grpc-h2", "grpc-web-h1"];
   it.each(protocols)("refuses unknown enum numbers in every request over %s, naming the field", async (protocol) => {
-    const transport = transportFor(protocol, server.baseUrl, server.keys.acme);
+    const transport = transportFor(protocol, env.server.baseUrl, env.server.keys.acme);
     for (const { method, field, request } of enumFields) {
       for (const value of [99, -1, 2 ** 31 - 1]) {
         const outcome = await callMethod(transport, method, request(value));
