@@ -61,7 +61,7 @@ export function checkSubscriptions({ history, truths }: CheckInput): Violation[]
   const out: Violation[] = [];
   for (const truth of truths.values()) {
     for (const problem of truth.problems.filter((p) => p.check === "subscriptions")) out.push({ check: "subscriptions", message: `final read of tenant ${truth.tenant}: ${problem.message}` });
-    if (truth.byCursor.size !== truth.feed.length) out.push({ check: "subscriptions", message: `tenant ${truth.tenant}'s feed repeats cursors` });
+    if (new Set(truth.feed.map((e) => e.cursor)).size !== truth.feed.length) out.push({ check: "subscriptions", message: `tenant ${truth.tenant}'s feed repeats cursors` });
     const perSession = new Map<string, number[]>();
     for (const e of truth.feed) perSession.set(e.sessionId, [...(perSession.get(e.sessionId) ?? []), e.sequence]);
     for (const [id, session] of truth.sessions) {

@@ -26,7 +26,6 @@ export interface TenantTruth {
   /** Every session ListSessions finds, as GetSession shows it (full view). */
   sessions: Map<string, Session>;
   feed: FeedEntry[];
-  byCursor: Map<string, FeedEntry>;
   audits: Map<string, { records: AuditRecord[]; verified: boolean }>;
   /** Billed session ids, one entry per billable event. */
   billed: string[];
@@ -195,7 +194,7 @@ export async function readTruth(rpc: Rpc, history: History, tenants: readonly Te
       pageToken = answer.value.nextPageToken;
       if (!pageToken) break;
     }
-    truths.set(tenant.id, { tenant: tenant.id, sessions, feed, byCursor: new Map(feed.map((e) => [e.cursor, e])), audits, billed, problems });
+    truths.set(tenant.id, { tenant: tenant.id, sessions, feed, audits, billed, problems });
   }
   return truths;
 }
