@@ -17,6 +17,8 @@ export interface Config {
   port: number;
   /** A second, HTTP/2-only port for high-volume gRPC; unset means none. */
   h2cPort?: number;
+  /** A native gRPC port on @grpc/grpc-js for the highest-volume internal traffic; unset means none. */
+  grpcPort?: number;
   host: string;
   logLevel: string;
   apiKeys: ConfiguredKey[];
@@ -241,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const config: Config = {
     port: int("PORT", 8080, 0, 65_535),
     ...(env["SESSIONFLOW_H2C_PORT"] ? { h2cPort: int("SESSIONFLOW_H2C_PORT", 0, 0, 65_535) } : {}),
+    ...(env["SESSIONFLOW_GRPC_PORT"] ? { grpcPort: int("SESSIONFLOW_GRPC_PORT", 0, 0, 65_535) } : {}),
     host: env["HOST"] || "0.0.0.0",
     logLevel,
     apiKeys: Array.isArray(apiKeys) ? apiKeys : [],

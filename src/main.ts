@@ -65,6 +65,10 @@ async function main(): Promise<void> {
     const h2c = await app.h2c.listen(config.h2cPort, config.host);
     logger.info({ port: h2c.port }, "HTTP/2-only port listening");
   }
+  if (config.grpcPort !== undefined) {
+    const grpc = await app.grpc.listen(config.grpcPort, config.host);
+    logger.info({ port: grpc.port }, "native gRPC port listening");
+  }
   logger.info({ port: address.port, host: address.address, store: config.mongo ? "mongodb" : "memory" }, "sessionflow listening");
 
   let stopping = false;

@@ -52,6 +52,8 @@ import { createLoggingInterceptor } from "./interceptors/logging.js";
 import { createConnectionGate } from "./connection-gate.js";
 import { defaultConnectionLimits, type ConnectionLimits } from "./connection-limits.js";
 import { createH2cServer } from "./h2c-port.js";
+import { createNativeGrpcServer } from "./grpc-native/native-server.js";
+import { createRequestInputInterceptor } from "./interceptors/request-input.js";
 import { createNodeAdapter } from "./node-adapter.js";
 import { createOnePortServer, type OnePortServer } from "./one-port.js";
 import { createProbes } from "./probes.js";
@@ -109,6 +111,8 @@ export interface App {
   server: OnePortServer;
   /** An optional second port for cleartext HTTP/2 only, without the main port's routing relay. */
   h2c: OnePortServer;
+  /** An optional native gRPC port on @grpc/grpc-js, hosting the same services through the same interceptors. */
+  grpc: OnePortServer;
   health: HealthState;
   /** Runs one sweep of expired sessions now; returns how many it closed. */
   sweep(): Promise<number>;
@@ -205,28 +209,31 @@ export function createApp(opts: AppOptions): App {
     for (const { service, impl } of registrations) router.service(service, impl);
   };
   const accessOf = createAccessTable([Health, ServerReflection, ClientAuthService]);
+  // Authentication comes first, so a flood of bad credentials is logged by its own limits
+  // rather than one line per attempt; authorization comes after logging, like any other refusal.
+  // Both the main port and the native gRPC port run every call through this one list.
+  const interceptors = [
+    createAuthInterceptor({
+      apiKeys: opts.store.apiKeys,
+      accessOf,
+      verifyClientToken: (token) => tokens.verifyClientToken(token, clock.now()),
+      limits: { ...defaultAuthLimits, ...opts.auth },
+      logger: opts.logger,
+      now: () => clock.now().getTime(),
+    }),
+    createLoggingInterceptor(opts.logger),
+    createErrorInterceptor(opts.logger),
+    createScopeInterceptor(accessOf),
+    createLimitsInterceptor({ ...defaultCallLimits, ...opts.callLimits }),
+    createDeadlineInterceptor(shutdown.signal),
+  ];
+  const maxRequestBytes = opts.maxRequestBytes ?? 1024 * 1024;
   const handler = createNodeAdapter({
     logger: opts.logger,
     routes,
-    readMaxBytes: opts.maxRequestBytes ?? 1024 * 1024,
+    readMaxBytes: maxRequestBytes,
     shutdownSignal: shutdown.signal,
-    // Authentication comes first, so a flood of bad credentials is logged by its own limits
-    // rather than one line per attempt; authorization comes after logging, like any other refusal.
-    interceptors: [
-      createAuthInterceptor({
-        apiKeys: opts.store.apiKeys,
-        accessOf,
-        verifyClientToken: (token) => tokens.verifyClientToken(token, clock.now()),
-        limits: { ...defaultAuthLimits, ...opts.auth },
-        logger: opts.logger,
-        now: () => clock.now().getTime(),
-      }),
-      createLoggingInterceptor(opts.logger),
-      createErrorInterceptor(opts.logger),
-      createScopeInterceptor(accessOf),
-      createLimitsInterceptor({ ...defaultCallLimits, ...opts.callLimits }),
-      createDeadlineInterceptor(shutdown.signal),
-    ],
+    interceptors,
     fallback: createProbes({ health, store: opts.store }),
   });
   const withBrowsers = withCors(handler, { origins: opts.corsOrigins ?? "*", exposeHeaders: [dispositionHeader] });
@@ -235,6 +242,14 @@ export function createApp(opts: AppOptions): App {
   const ports = { limits, gate: createConnectionGate(limits) };
   const server = createOnePortServer(withBrowsers, ports);
   const h2c = createH2cServer(withBrowsers, ports);
+  const grpc = createNativeGrpcServer({
+    services: registrations,
+    interceptors: [createRequestInputInterceptor(), ...interceptors],
+    shutdownSignal: shutdown.signal,
+    logger: opts.logger,
+    maxRequestBytes,
+    ...ports,
+  });
 
   const sweep = () => sessions.sweepExpired(500);
   const sweepMs = opts.sweepIntervalMs ?? 5_000;
@@ -251,13 +266,14 @@ export function createApp(opts: AppOptions): App {
   return {
     server,
     h2c,
+    grpc,
     health,
     sweep,
     openStreams: () => hub.count(),
     async shutdown(graceMs) {
       clearInterval(sweeper);
       for (const name of health.all().keys()) health.set(name, ServingStatus.NOT_SERVING);
-      const closing = Promise.all([server.close(graceMs), h2c.close(graceMs)]);
+      const closing = Promise.all([server.close(graceMs), h2c.close(graceMs), grpc.close(graceMs)]);
       // Streams end now so their clients resume elsewhere; unary calls get the grace period.
       shutdown.abort();
       await closing;

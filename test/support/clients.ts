@@ -4,7 +4,15 @@ import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 
-export type Protocol = "connect-json-h1" | "connect-binary-h1" | "grpc-h2" | "grpc-web-h1";
+export type Protocol = "connect-json-h1" | "connect-binary-h1" | "grpc-h2" | "grpc-web-h1" | "native-grpc";
+
+/** The gRPC protocols suites run over: connect-node's gRPC on the main port, and the native @grpc/grpc-js port. */
+export const grpcProtocols = ["grpc-h2", "native-grpc"] as const satisfies readonly Protocol[];
+
+/** Where a protocol is served: "native-grpc" on the native port, every other on the main port. */
+export function urlFor(protocol: Protocol, server: { baseUrl: string; grpcUrl: string }): string {
+  return protocol === "native-grpc" ? server.grpcUrl : server.baseUrl;
+}
 
 export function bearer(key: string): Interceptor {
   return (next) => (req) => {
@@ -21,6 +29,7 @@ export function transportFor(protocol: Protocol, baseUrl: string, key?: string):
     case "connect-binary-h1":
       return createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: true, interceptors });
     case "grpc-h2":
+    case "native-grpc":
       return createGrpcTransport({ baseUrl, interceptors });
     case "grpc-web-h1":
       return createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors });

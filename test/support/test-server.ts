@@ -10,6 +10,9 @@ import type { Store } from "../../src/domain/store.js";
 export interface TestServer {
   baseUrl: string;
   port: number;
+  /** The native gRPC port (@grpc/grpc-js), hosting the same services. */
+  grpcPort: number;
+  grpcUrl: string;
   clock: ManualClock;
   store: Store;
   app: App;
@@ -59,9 +62,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.publicBaseUrl ? { publicBaseUrl: opts.publicBaseUrl } : {}),
   });
   const address = await app.server.listen(0, "127.0.0.1");
+  const native = await app.grpc.listen(0, "127.0.0.1");
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
     port: address.port,
+    grpcPort: native.port,
+    grpcUrl: `http://127.0.0.1:${native.port}`,
     clock,
     store,
     app,

@@ -1,0 +1,229 @@
+import { create, isMessage, type DescMessage, type DescMethod, type MessageShape } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  createContextKey,
+  type HandlerContext,
+  type Interceptor,
+  type StreamRequest,
+  type StreamResponse,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+import type { Metadata, ServerDuplexStream, ServerReadableStream, ServerUnaryCall, ServerWritableStream, sendUnaryData } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { reasonError } from "../../service/connect-errors.js";
+import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { requestErrorOf } from "../request-errors.js";
+import { requestIdOf } from "../request-id.js";
+import { createCallContext, type CallContext, type ServerSurfaceCall } from "./call-context.js";
+import { Undecodable } from "./service-definition.js";
+import { metadataOf, statusOf } from "./status.js";
+
+type Message = MessageShape<DescMessage>;
+
+/** The native call behind a connect request, for the implementation's HandlerContext. */
+const callContextKey = createContextKey<CallContext | undefined>(undefined, { description: "native call" });
+type AnyFn = (req: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyImpl = (input: any, ctx: HandlerContext) => any;
+/** A grpc-js handler of any of the four kinds. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type NativeHandler = (call: any, callback?: sendUnaryData<Message>) => void;
+
+export interface MethodHandlerOptions {
+  interceptors: readonly Interceptor[];
+  shutdownSignal: AbortSignal;
+  logger: Logger;
+  /** Called when a call starts; the returned function when it ends. */
+  onCall(call: ServerSurfaceCall): () => void;
+}
+
+/**
+ * The grpc-js handler for one method of a connect service implementation: the request passes
+ * through the same connect interceptors as on the main port (authentication, logging, errors,
+ * scopes, limits, deadlines, and whatever else app.ts lists), built into one chain per method
+ * rather than per call, then the implementation runs with a connect HandlerContext.
+ */
+export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: MethodHandlerOptions): NativeHandler {
+  const kind = method.methodKind;
+  const stream = kind !== "unary";
+  const procedure = `${method.parent.typeName}/${method.name}`;
+  const output = method.output;
+  const common = { service: method.parent, method, requestMethod: "POST" } as const;
+
+  const implFn: AnyFn = async (req) => {
+    const call = req.contextValues.get(callContextKey)!;
+    const ctx: HandlerContext = {
+      ...common,
+      protocolName: "grpc",
+      url: req.url,
+      signal: req.signal,
+      timeoutMs: call.timeoutMs,
+      requestHeader: req.header,
+      responseHeader: call.responseHeader,
+      responseTrailer: call.responseTrailer,
+      values: req.contextValues,
+    };
+    const response = { ...common, header: call.responseHeader, trailer: call.responseTrailer };
+    switch (kind) {
+      case "unary":
+        return { ...response, stream: false, message: normalize(output, await impl(req.message, ctx)) } as UnaryResponse;
+      case "server_streaming":
+        return { ...response, stream: true, message: normalizeAll(output, impl(await single(req.message as AsyncIterable<Message>), ctx)) } as StreamResponse;
+      case "client_streaming":
+        return { ...response, stream: true, message: once(normalize(output, await impl(req.message, ctx))) } as StreamResponse;
+      case "bidi_streaming":
+        return { ...response, stream: true, message: normalizeAll(output, impl(req.message, ctx)) } as StreamResponse;
+    }
+  };
+  let chain = implFn;
+  for (const interceptor of [...opts.interceptors].reverse()) chain = interceptor(chain as never) as unknown as AnyFn;
+
+  function start(call: ServerSurfaceCall): { context: CallContext; req: UnaryRequest | StreamRequest; ended: () => void } {
+    const ended = opts.onCall(call);
+    const context = createCallContext(call, stream, opts.shutdownSignal);
+    context.values.set(callContextKey, context);
+    const req = {
+      ...common,
+      stream,
+      url: `http://${call.getHost()}/${procedure}`,
+      signal: context.signal,
+      header: context.header,
+      contextValues: context.values,
+      message: undefined as unknown,
+    };
+    return { context, req: req as UnaryRequest | StreamRequest, ended };
+  }
+
+  /** Whatever escaped the error interceptor (authentication runs outside it) still leaves with a catalog reason. */
+  function failure(e: unknown): ConnectError {
+    if (!(e instanceof ConnectError)) {
+      opts.logger.error({ err: e, procedure }, "unexpected failure");
+      return reasonError("INTERNAL", "internal error");
+    }
+    if ((e.code === Code.Internal || e.code === Code.Unknown) && e.findDetails(ErrorInfoSchema).length === 0) return reasonError("INTERNAL", "internal error");
+    return e;
+  }
+
+  if (kind === "unary" || kind === "client_streaming") {
+    return (call: ServerUnaryCall<Message | Undecodable, Message> | ServerReadableStream<Message | Undecodable, Message>, callback?: sendUnaryData<Message>) => {
+      const { context, req, ended } = start(call);
+      const done = callback!;
+      if (kind === "unary") {
+        const request = (call as ServerUnaryCall<Message | Undecodable, Message>).request;
+        if (request instanceof Undecodable) {
+          // As on the main port, a body that does not decode is refused before any interceptor runs.
+          const arrived = performance.now();
+          const error = requestErrorOf(request.cause, method.input);
+          opts.logger.warn({ rid: requestIdOf(context.header.get("x-request-id")), procedure, code: Code[error.code], ms: Math.round((performance.now() - arrived) * 10) / 10 }, "rpc");
+          context.finish();
+          ended();
+          done(statusOf(error, new Headers()));
+          return;
+        }
+        (req as { message: unknown }).message = request;
+      } else {
+        (req as { message: unknown }).message = messagesOf(call as ServerReadableStream<Message | Undecodable, Message>);
+      }
+      chain(req).then(
+        async (res) => {
+          const message = res.stream ? await first(res.message) : res.message;
+          context.finish();
+          ended();
+          call.sendMetadata(metadataOf(res.header));
+          done(null, message, metadataOf(res.trailer));
+        },
+        (e: unknown) => {
+          context.finish();
+          ended();
+          call.sendMetadata(metadataOf(context.responseHeader));
+          done(statusOf(failure(e), context.responseTrailer));
+        },
+      );
+    };
+  }
+
+  return (call: ServerWritableStream<Message | Undecodable, Message> | ServerDuplexStream<Message | Undecodable, Message>) => {
+    const { context, req, ended } = start(call);
+    (req as { message: unknown }).message =
+      kind === "server_streaming" ? messagesOf([(call as ServerWritableStream<Message | Undecodable, Message>).request]) : messagesOf(call as ServerDuplexStream<Message | Undecodable, Message>);
+    let headerSent = false;
+    const sendHeader = (header: Headers) => {
+      if (headerSent) return;
+      headerSent = true;
+      call.sendMetadata(metadataOf(header));
+    };
+    const run = async () => {
+      const res = (await chain(req)) as StreamResponse;
+      sendHeader(res.header);
+      for await (const message of res.message) {
+        if (context.signal.aborted) break;
+        if (!call.write(message)) await drained(call, context.signal);
+      }
+      return res.trailer;
+    };
+    run().then(
+      (trailer: Headers) => {
+        context.finish();
+        ended();
+        if (!call.cancelled) call.end(metadataOf(trailer) as Metadata);
+      },
+      (e: unknown) => {
+        context.finish();
+        ended();
+        if (call.cancelled) return;
+        sendHeader(context.responseHeader);
+        call.emit("error", statusOf(failure(e), context.responseTrailer));
+      },
+    );
+  };
+}
+
+/** Resolves once grpc-js has room for more, or the call is over (a cancelled call never drains). */
+function drained(call: ServerSurfaceCall, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off("drain", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    call.once("drain", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** The request messages as the handler reads them; an undecodable one fails the read, as on the main port. */
+async function* messagesOf(source: AsyncIterable<Message | Undecodable> | Iterable<Message | Undecodable>): AsyncGenerator<Message> {
+  for await (const message of source) {
+    if (message instanceof Undecodable) throw message.cause;
+    yield message;
+  }
+}
+
+/** Exactly one request message, as connect requires of a server-streaming call. */
+async function single(messages: AsyncIterable<Message>): Promise<Message> {
+  const it = messages[Symbol.asyncIterator]();
+  const head = await it.next();
+  if (head.done) throw new ConnectError("protocol error: missing input message", Code.Unimplemented);
+  const tail = await it.next();
+  if (!tail.done) throw new ConnectError("protocol error: received extra input message", Code.Unimplemented);
+  return head.value;
+}
+
+async function first(messages: AsyncIterable<Message>): Promise<Message> {
+  for await (const message of messages) return message;
+  throw new ConnectError("protocol error: missing output message", Code.Internal);
+}
+
+async function* once(message: Message): AsyncGenerator<Message> {
+  yield message;
+}
+
+function normalize(schema: DescMessage, value: unknown): Message {
+  return isMessage(value, schema) ? value : create(schema, value as never);
+}
+
+async function* normalizeAll(schema: DescMessage, values: AsyncIterable<unknown>): AsyncGenerator<Message> {
+  for await (const value of values) yield normalize(schema, value);
+}
