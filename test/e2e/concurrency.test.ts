@@ -1,11 +1,11 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Disposition } from "../../gen/sessionflow/v1/session_pb.js";
-import { clientsFor, type Clients } from "../support/clients.js";
+import { clientsFor, grpcProtocols, urlFor, type Clients } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 /** SPEC §1 concurrency and idempotency, over real sockets with many calls in flight. */
-describe("concurrent and retried submits", () => {
+describe.each(grpcProtocols)("concurrent and retried submits, gRPC over %s", (protocol) => {
   let server: TestServer;
   let grpc: Clients;
   let connect: Clients;
@@ -14,7 +14,7 @@ describe("concurrent and retried submits", () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    grpc = clientsFor("grpc-h2", server.baseUrl, server.keys.acme);
+    grpc = clientsFor(protocol, urlFor(protocol, server), server.keys.acme);
     connect = clientsFor("connect-json-h1", server.baseUrl, server.keys.acme);
   });
   afterAll(() => server.close());

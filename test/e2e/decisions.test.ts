@@ -7,7 +7,7 @@ import { DecisionService } from "../../gen/sessionflow/v1/decision_service_pb.js
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
 import { LifecycleEventType } from "../../gen/sessionflow/v1/event_pb.js";
 import { CheckOutcome, CheckType, Decision, RiskLabel } from "../../gen/sessionflow/v1/risk_pb.js";
-import { clientsFor, transportFor, type Clients } from "../support/clients.js";
+import { clientsFor, grpcProtocols, transportFor, urlFor, type Clients } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 const alice = { fullName: "Alice Liddell", email: "alice.liddell@example.com" };
@@ -15,7 +15,7 @@ const phone = "+447700900123";
 const address = { lines: ["1 Rabbit Hole Lane"], locality: "Oxford", postalCode: "OX1 1AA", regionCode: "GB" };
 const reason = (e: unknown) => ConnectError.from(e).findDetails(ErrorInfoSchema)[0]?.reason;
 
-describe("risk, decisions, checks and thresholds over the wire", () => {
+describe.each(grpcProtocols)("risk, decisions, checks and thresholds over the wire, gRPC over %s", (protocol) => {
   let server: TestServer;
   let c: Clients;
   let decisions: Client<typeof DecisionService>;
@@ -25,7 +25,7 @@ describe("risk, decisions, checks and thresholds over the wire", () => {
   beforeEach(async () => {
     server = await startTestServer();
     c = clientsFor("connect-json-h1", server.baseUrl, server.keys.acme);
-    const transport = transportFor("grpc-h2", server.baseUrl, server.keys.acme);
+    const transport = transportFor(protocol, urlFor(protocol, server), server.keys.acme);
     decisions = createClient(DecisionService, transport);
     checks = createClient(CheckService, transport);
     config = createClient(ConfigurationService, transport);
@@ -80,7 +80,7 @@ describe("risk, decisions, checks and thresholds over the wire", () => {
     expect(same.decision!.accountsLinked).toBe(0);
     await expect(decisions.authenticateSession({ sessionId: second.session!.id, accountId: "acct-other" })).rejects.toSatisfy((e) => reason(e) === "ACCOUNT_MISMATCH");
     // The session had resolved already, so the hook shows on the tenant stream, after RESOLVED.
-    const stream = createClient(EventService, transportFor("grpc-h2", server.baseUrl, server.keys.acme)).watchEvents({
+    const stream = createClient(EventService, transportFor(protocol, urlFor(protocol, server), server.keys.acme)).watchEvents({
       fromBeginning: true,
       filter: { types: [LifecycleEventType.AUTHENTICATED] },
     });
@@ -151,7 +151,7 @@ describe("risk, decisions, checks and thresholds over the wire", () => {
     const s = await c.submissions.submit({ workflow: "kyc", identity: { fullName: "Dan Denied", email: "dan@fraud.example" }, complete: true });
     expect(s.session!.risk).toMatchObject({ configurationVersion: 2n, lists: ["deny:domain"], label: RiskLabel.FAKE });
     expect(s.session!.decision).toMatchObject({ decision: Decision.DECLINE, configurationVersion: 2n });
-    const limited = createClient(ConfigurationService, transportFor("grpc-h2", server.baseUrl, server.keys.limited));
+    const limited = createClient(ConfigurationService, transportFor(protocol, urlFor(protocol, server), server.keys.limited));
     await expect(limited.getThresholds({})).rejects.toMatchObject({ code: Code.PermissionDenied });
   });
 });

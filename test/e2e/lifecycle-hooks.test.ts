@@ -7,7 +7,7 @@ import { Acknowledgement, FailureReason, OutcomeKind, WarningScreenStatus } from
 import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { SessionState } from "../../gen/sessionflow/v1/session_pb.js";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { clientsFor, transportFor, type Clients } from "../support/clients.js";
+import { clientsFor, grpcProtocols, transportFor, urlFor, type Clients } from "../support/clients.js";
 import { createGrpcJsClient, type GrpcJsClient } from "../support/grpc-js-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
@@ -25,7 +25,7 @@ const name = (t: LifecycleEventType) => LifecycleEventType[t];
 /** The seed's hooks; DECISION and CHECK events interleave and are asserted elsewhere. */
 const hook = (n: string) => n !== "DECISION" && n !== "CHECK";
 
-describe("lifecycle hooks over real streams", () => {
+describe.each(grpcProtocols)("lifecycle hooks over real streams, gRPC over %s", (protocol) => {
   let server: TestServer;
   let c: Clients;
   let events: Client<typeof EventService>;
@@ -35,12 +35,12 @@ describe("lifecycle hooks over real streams", () => {
 
   beforeEach(async () => {
     server = await startTestServer();
-    c = clientsFor("grpc-h2", server.baseUrl, server.keys.acme);
-    const transport = transportFor("grpc-h2", server.baseUrl, server.keys.acme);
+    c = clientsFor(protocol, urlFor(protocol, server), server.keys.acme);
+    const transport = transportFor(protocol, urlFor(protocol, server), server.keys.acme);
     events = createClient(EventService, transport);
     acks = createClient(AcknowledgementService, transport);
     outcomes = createClient(OutcomeService, transport);
-    grpcJs = createGrpcJsClient(server.port, server.keys.acme);
+    grpcJs = createGrpcJsClient(protocol === "native-grpc" ? server.grpcPort : server.port, server.keys.acme);
   });
   afterEach(async () => {
     grpcJs.close();

@@ -15,12 +15,12 @@ import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { CheckOutcome, CheckType } from "../../gen/sessionflow/v1/risk_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
-import { transportFor } from "../support/clients.js";
+import { grpcProtocols, transportFor, urlFor } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 const reasonOf = (e: unknown) => ConnectError.from(e).findDetails(ErrorInfoSchema)[0]?.reason;
 
-describe("pre-initialized sessions, links and client tokens", () => {
+describe.each(grpcProtocols)("pre-initialized sessions, links and client tokens, gRPC over %s", (protocol) => {
   let server: TestServer;
   let sessions: Client<typeof SessionService>;
   let auth: Client<typeof ClientAuthService>;
@@ -28,7 +28,7 @@ describe("pre-initialized sessions, links and client tokens", () => {
 
   beforeEach(async () => {
     server = await startTestServer({ publicBaseUrl: "https://verify.example.com" });
-    sessions = createClient(SessionService, transportFor("grpc-h2", server.baseUrl, server.keys.acme));
+    sessions = createClient(SessionService, transportFor(protocol, urlFor(protocol, server), server.keys.acme));
     auth = createClient(ClientAuthService, transportFor("connect-json-h1", server.baseUrl));
   });
   afterEach(() => server.close());
@@ -111,7 +111,7 @@ describe("pre-initialized sessions, links and client tokens", () => {
     expect(reduced.risk).toBeUndefined();
     expect(reduced.decision).toBeUndefined();
     expect((await sessions.getSession({ sessionId: id })).session!.risk?.riskSignals).toBeGreaterThan(0);
-    const config = createClient(ConfigurationService, transportFor("grpc-h2", server.baseUrl, server.keys.acme));
+    const config = createClient(ConfigurationService, transportFor(protocol, urlFor(protocol, server), server.keys.acme));
     await config.updateThresholds({ expectedVersion: 0n, reason: "our SDK shows scores", clientScores: true });
     server.clock.advance(3000); // past the configuration cache
     expect((await asClient(SessionService, token).getSession({ sessionId: id })).session!.risk?.riskSignals).toBeGreaterThan(0);
@@ -164,7 +164,7 @@ describe("pre-initialized sessions, links and client tokens", () => {
     const trail = await sessions.getAuditTrail({ sessionId: desktop.id });
     expect(trail.records.map((r) => r.principal)).toEqual([expect.stringMatching(/^key:/), `client:${desktop.id}`, `client:${desktop.id}`, `transfer:${phone.sessionId}`, `transfer:${phone.sessionId}`]);
     expect((await sessions.getAuditTrail({ sessionId: phone.sessionId })).records).toHaveLength(2);
-    const billing = createClient(BillingService, transportFor("grpc-h2", server.baseUrl, server.keys.acme));
+    const billing = createClient(BillingService, transportFor(protocol, urlFor(protocol, server), server.keys.acme));
     const events = await billing.listBillableEvents({ startTime: timestampFromDate(new Date(0)), endTime: timestampFromDate(new Date(Date.UTC(2100, 0))) });
     expect(events.events.map((e) => e.sessionId)).toEqual([desktop.id]);
   });

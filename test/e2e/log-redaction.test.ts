@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
 import { Writable } from "node:stream";
-import { clientsFor } from "../support/clients.js";
+import { clientsFor, urlFor } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 /** SPEC §6: logs never contain personal data or secrets, whatever the request did. */
@@ -21,8 +21,8 @@ describe("log redaction", () => {
   afterAll(() => server.close());
 
   it("keeps submitted personal data, API keys and bodies out of the server's logs", async () => {
-    for (const protocol of ["connect-json-h1", "grpc-h2", "grpc-web-h1"] as const) {
-      const c = clientsFor(protocol, server.baseUrl, server.keys.acme);
+    for (const protocol of ["connect-json-h1", "grpc-h2", "grpc-web-h1", "native-grpc"] as const) {
+      const c = clientsFor(protocol, urlFor(protocol, server), server.keys.acme);
       const res = await c.submissions.submit({ workflow: "bank-signup", identity: pii, device: { ipAddress: "203.0.113.77", deviceId: "device-secret-42" } });
       await c.submissions.submit({ sessionId: res.session!.id, workflow: "bank-signup", identity: pii });
       await c.submissions.submit({ workflow: "bank-signup", identity: { ...pii, email: "bad-address-zebediah" } }).catch(() => {});
@@ -30,7 +30,7 @@ describe("log redaction", () => {
     }
     await clientsFor("connect-json-h1", server.baseUrl, "sf_k_leaky_secretkey").sessions.listSessions({}).catch(() => {});
     const logs = server.logs();
-    expect(logs.split("\n").filter(Boolean).length).toBeGreaterThanOrEqual(13);
+    expect(logs.split("\n").filter(Boolean).length).toBeGreaterThanOrEqual(17);
     for (const secret of [
       "Zebediah", "zebediah", "+447700900987", "7700900987", "Secretive", "Hiddenton", "HD1 9ZZ", "1977-07-07",
       "203.0.113.77", "device-secret-42", server.keys.acme, "secretkey",

@@ -2,11 +2,11 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { Disposition } from "../../gen/sessionflow/v1/session_pb.js";
-import { clientsFor, type Clients } from "../support/clients.js";
+import { clientsFor, grpcProtocols, urlFor, type Clients } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 /** Bad input, bad credentials and other tenants' data: each refused precisely, nothing changed. */
-describe("refusals over the wire", () => {
+describe.each(grpcProtocols)("refusals over the wire, gRPC over %s", (protocol) => {
   let server: TestServer;
   let acme: Clients;
   let globex: Clients;
@@ -15,7 +15,7 @@ describe("refusals over the wire", () => {
   beforeAll(async () => {
     server = await startTestServer({ maxRequestBytes: 64 * 1024 });
     acme = clientsFor("connect-json-h1", server.baseUrl, server.keys.acme);
-    globex = clientsFor("grpc-h2", server.baseUrl, server.keys.globex);
+    globex = clientsFor(protocol, urlFor(protocol, server), server.keys.globex);
     const res = await acme.submissions.submit({ workflow: "bank-signup", identity: { fullName: "Alice" } });
     sessionId = res.session!.id;
   });
@@ -73,10 +73,10 @@ describe("refusals over the wire", () => {
     await unchanged();
   });
 
-  it.each(["grpc-h2", "grpc-web-h1", "connect-binary-h1"] as const)("adds the reason to errors Connect raises itself, over %s", async (protocol) => {
+  it.each(["grpc-h2", "grpc-web-h1", "connect-binary-h1", "native-grpc"] as const)("adds the reason to errors the framework raises itself, over %s", async (protocol) => {
     // Over the cap, so Connect refuses it before any Sessionflow code runs.
     const huge = "x".repeat(100 * 1024);
-    const r = await refusal(clientsFor(protocol, server.baseUrl, server.keys.acme).submissions.submit({ workflow: "bank-signup", identity: { fullName: huge } }));
+    const r = await refusal(clientsFor(protocol, urlFor(protocol, server), server.keys.acme).submissions.submit({ workflow: "bank-signup", identity: { fullName: huge } }));
     expect(r).toMatchObject({ code: Code.ResourceExhausted, reason: "REQUEST_TOO_LARGE", domain: "sessionflow.v1" });
     await unchanged();
   });
@@ -103,7 +103,7 @@ describe("refusals over the wire", () => {
   it("refuses missing, wrong and under-scoped credentials", async () => {
     const anonymous = clientsFor("connect-json-h1", server.baseUrl);
     expect(await refusal(anonymous.sessions.getSession({ sessionId }))).toMatchObject({ code: Code.Unauthenticated, reason: "UNAUTHENTICATED" });
-    const forged = clientsFor("grpc-h2", server.baseUrl, "sf_k_000000000000_forged");
+    const forged = clientsFor(protocol, urlFor(protocol, server), "sf_k_000000000000_forged");
     expect(await refusal(forged.submissions.submit({ workflow: "bank-signup" }))).toMatchObject({ code: Code.Unauthenticated });
     const limited = clientsFor("connect-json-h1", server.baseUrl, server.keys.limited);
     expect(await refusal(limited.sessions.getAuditTrail({ sessionId }))).toMatchObject({ code: Code.PermissionDenied, reason: "SCOPE_MISSING" });

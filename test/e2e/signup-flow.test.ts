@@ -1,7 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Disposition } from "../../gen/sessionflow/v1/session_pb.js";
-import { clientsFor, type Protocol } from "../support/clients.js";
+import { clientsFor, urlFor, type Protocol } from "../support/clients.js";
 import { createGrpcJsClient } from "../support/grpc-js-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
@@ -30,7 +30,7 @@ interface FlowClient {
 }
 
 function connectFlowClient(protocol: Protocol, server: TestServer): FlowClient {
-  const c = clientsFor(protocol, server.baseUrl, server.keys.acme);
+  const c = clientsFor(protocol, urlFor(protocol, server), server.keys.acme);
   return {
     async submit(req) {
       let header = "";
@@ -61,8 +61,8 @@ function connectFlowClient(protocol: Protocol, server: TestServer): FlowClient {
   };
 }
 
-function grpcJsFlowClient(server: TestServer): FlowClient {
-  const c = createGrpcJsClient(server.port, server.keys.acme);
+function grpcJsFlowClient(server: TestServer, port = server.port): FlowClient {
+  const c = createGrpcJsClient(port, server.keys.acme);
   return {
     async submit(req) {
       const { response, headers } = await c.call("SubmissionService", "Submit", snake(req) as Record<string, unknown>);
@@ -105,7 +105,9 @@ function snake(value: unknown): unknown {
 const kinds: [string, (s: TestServer) => FlowClient][] = [
   ["Connect protocol, JSON, HTTP/1.1 (connect-node)", (s) => connectFlowClient("connect-json-h1", s)],
   ["gRPC over cleartext HTTP/2 (connect-node)", (s) => connectFlowClient("grpc-h2", s)],
-  ["gRPC from the .proto files (@grpc/grpc-js + proto-loader)", grpcJsFlowClient],
+  ["gRPC from the .proto files (@grpc/grpc-js + proto-loader)", (s) => grpcJsFlowClient(s)],
+  ["gRPC (connect-node) on the native @grpc/grpc-js port", (s) => connectFlowClient("native-grpc", s)],
+  ["gRPC from the .proto files (@grpc/grpc-js) on the native port", (s) => grpcJsFlowClient(s, s.grpcPort)],
 ];
 
 describe.each(kinds)("bank sign-up through %s", (_name, makeClient) => {

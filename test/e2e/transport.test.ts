@@ -7,7 +7,7 @@ import { createClient } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
-import { bearer, clientsFor, transportFor, type Protocol } from "../support/clients.js";
+import { bearer, clientsFor, grpcProtocols, transportFor, urlFor, type Protocol } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 const run = promisify(execFile);
@@ -21,8 +21,8 @@ describe("one port, every protocol", () => {
   });
   afterAll(() => server.close());
 
-  it.each(["connect-json-h1", "connect-binary-h1", "grpc-h2", "grpc-web-h1"] as Protocol[])("serves %s", async (protocol) => {
-    const c = clientsFor(protocol, server.baseUrl, server.keys.acme);
+  it.each(["connect-json-h1", "connect-binary-h1", "grpc-h2", "grpc-web-h1", "native-grpc"] as Protocol[])("serves %s", async (protocol) => {
+    const c = clientsFor(protocol, urlFor(protocol, server), server.keys.acme);
     const created = await c.submissions.submit({ workflow: "bank-signup", identity: { email: "a@example.com" } });
     expect(created.disposition).toBe(Disposition.CREATED);
     const got = await c.sessions.getSession({ sessionId: created.session!.id });
@@ -38,8 +38,8 @@ describe("one port, every protocol", () => {
     expect(res.disposition).toBe(Disposition.CREATED);
   });
 
-  it("answers grpc.health.v1 for the server and each service, without credentials", async () => {
-    const health = createClient(Health, transportFor("grpc-h2", server.baseUrl));
+  it.each(grpcProtocols)("answers grpc.health.v1 for the server and each service, without credentials, over %s", async (protocol) => {
+    const health = createClient(Health, transportFor(protocol, urlFor(protocol, server)));
     expect((await health.check({})).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
     expect((await health.check({ service: "sessionflow.v1.SubmissionService" })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
     await expect(health.check({ service: "nope.Service" })).rejects.toMatchObject({ code: 5 });
@@ -50,8 +50,11 @@ describe("one port, every protocol", () => {
     await watch.return?.();
   });
 
-  it("lets buf curl list and call services through reflection, with no proto files", async () => {
-    const services = await run(buf, ["curl", "--http2-prior-knowledge", "--list-services", server.baseUrl]);
+  it.each(grpcProtocols)("lets buf curl list and call services through reflection, with no proto files, over %s", async (protocol) => {
+    const baseUrl = urlFor(protocol, server);
+    // buf curl speaks Connect unless told otherwise; the native port speaks gRPC only.
+    const curl = ["curl", "--http2-prior-knowledge", ...(protocol === "native-grpc" ? ["--protocol", "grpc"] : [])];
+    const services = await run(buf, [...curl, "--list-services", baseUrl]);
     expect(services.stdout.trim().split("\n")).toEqual([
       "grpc.health.v1.Health",
       "grpc.reflection.v1.ServerReflection",
@@ -66,13 +69,13 @@ describe("one port, every protocol", () => {
       "sessionflow.v1.SessionService",
       "sessionflow.v1.SubmissionService",
     ]);
-    const methods = await run(buf, ["curl", "--http2-prior-knowledge", "--list-methods", server.baseUrl]);
+    const methods = await run(buf, [...curl, "--list-methods", baseUrl]);
     expect(methods.stdout).toContain("sessionflow.v1.SubmissionService/Submit");
     const submit = await run(buf, [
       "curl", "--http2-prior-knowledge", "--protocol", "grpc",
       "-H", `Authorization: Bearer ${server.keys.acme}`,
       "-d", '{"workflow":"bank-signup","identity":{"email":"b@example.com"}}',
-      `${server.baseUrl}/sessionflow.v1.SubmissionService/Submit`,
+      `${baseUrl}/sessionflow.v1.SubmissionService/Submit`,
     ]);
     expect(JSON.parse(submit.stdout)).toMatchObject({ disposition: "DISPOSITION_CREATED", session: { workflow: "bank-signup" } });
   });

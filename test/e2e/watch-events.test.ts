@@ -3,19 +3,19 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventService, type WatchEventsResponse } from "../../gen/sessionflow/v1/event_service_pb.js";
 import { LifecycleEventType } from "../../gen/sessionflow/v1/event_pb.js";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { clientsFor, transportFor, type Clients } from "../support/clients.js";
+import { clientsFor, grpcProtocols, transportFor, urlFor, type Clients } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 /** The tenant-wide stream: resumable by cursor, filtered, with heartbeats, at scale. */
-describe("WatchEvents", () => {
+describe.each(grpcProtocols)("WatchEvents, gRPC over %s", (protocol) => {
   let server: TestServer;
   let c: Clients;
   let events: Client<typeof EventService>;
 
   beforeEach(async () => {
     server = await startTestServer({ heartbeatMs: 100 });
-    c = clientsFor("grpc-h2", server.baseUrl, server.keys.acme);
-    events = createClient(EventService, transportFor("grpc-h2", server.baseUrl, server.keys.acme));
+    c = clientsFor(protocol, urlFor(protocol, server), server.keys.acme);
+    events = createClient(EventService, transportFor(protocol, urlFor(protocol, server), server.keys.acme));
   });
   afterEach(() => server.close());
 

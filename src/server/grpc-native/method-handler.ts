@@ -124,7 +124,7 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
         }
         (req as { message: unknown }).message = request;
       } else {
-        (req as { message: unknown }).message = messagesOf(call as ServerReadableStream<Message | Undecodable, Message>);
+        (req as { message: unknown }).message = messagesOf(readerOf(call as ServerReadableStream<Message | Undecodable, Message>));
       }
       chain(req).then(
         async (res) => {
@@ -147,7 +147,9 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
   return (call: ServerWritableStream<Message | Undecodable, Message> | ServerDuplexStream<Message | Undecodable, Message>) => {
     const { context, req, ended } = start(call);
     (req as { message: unknown }).message =
-      kind === "server_streaming" ? messagesOf([(call as ServerWritableStream<Message | Undecodable, Message>).request]) : messagesOf(call as ServerDuplexStream<Message | Undecodable, Message>);
+      kind === "server_streaming"
+        ? messagesOf([(call as ServerWritableStream<Message | Undecodable, Message>).request])
+        : messagesOf(readerOf(call as ServerDuplexStream<Message | Undecodable, Message>));
     let headerSent = false;
     const sendHeader = (header: Headers) => {
       if (headerSent) return;
@@ -199,6 +201,14 @@ async function* messagesOf(source: AsyncIterable<Message | Undecodable> | Iterab
     if (message instanceof Undecodable) throw message.cause;
     yield message;
   }
+}
+
+/**
+ * The request messages of a client or bidi stream. Iterating a stream destroys it once it
+ * ends, and a duplex call destroyed would never send its responses' status.
+ */
+function readerOf(call: ServerReadableStream<Message | Undecodable, Message> | ServerDuplexStream<Message | Undecodable, Message>): AsyncIterable<Message | Undecodable> {
+  return { [Symbol.asyncIterator]: () => call.iterator({ destroyOnReturn: false }) as AsyncIterator<Message | Undecodable> };
 }
 
 /** Exactly one request message, as connect requires of a server-streaming call. */

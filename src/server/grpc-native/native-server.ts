@@ -1,4 +1,4 @@
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import type { Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { ServerSurfaceCall } from "./call-context.js";
@@ -7,6 +7,7 @@ import { createConnectionGate, type Connection, type ConnectionGate } from "../c
 import { defaultConnectionLimits, type ConnectionLimits } from "../connection-limits.js";
 import { createFrontDoor } from "../front-door.js";
 import type { OnePortServer } from "../one-port.js";
+import { createFrameworkStatusInterceptor } from "./framework-statuses.js";
 import { createMethodHandler, type NativeHandler } from "./method-handler.js";
 import { serviceDefinitionOf } from "./service-definition.js";
 
@@ -32,7 +33,9 @@ export interface NativeGrpcOptions {
  */
 export function createNativeGrpcServer(opts: NativeGrpcOptions): OnePortServer {
   const limits = { ...defaultConnectionLimits, ...opts.limits };
+  const inputs = new Map<string, DescMessage>(opts.services.flatMap(({ service }) => service.methods.map((m) => [`/${service.typeName}/${m.name}`, m.input] as const)));
   const server = new Server({
+    interceptors: [createFrameworkStatusInterceptor(opts.logger, (path) => inputs.get(path))],
     "grpc.max_receive_message_length": opts.maxRequestBytes,
     "grpc.max_concurrent_streams": limits.maxConcurrentStreams,
     // grpc-js counts a connection idle while it has no call, as the HTTP/2 idle timeout does.

@@ -1,0 +1,60 @@
+import type { DescMessage } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { ServerInterceptingCall, ServerInterceptingCallInterface, ServerInterceptor, StatusObject } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { DomainError } from "../../domain/errors.js";
+import { connectErrorOf, reasonError } from "../../service/connect-errors.js";
+import { requestErrorOf } from "../request-errors.js";
+import { requestIdOf } from "../request-id.js";
+import { statusOf } from "./status.js";
+
+type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatus"]>[0];
+type Listener = Parameters<ServerInterceptingCallInterface["start"]>[0];
+
+/**
+ * grpc-js answers some calls itself, without the adapter: a request over the size cap, one it
+ * cannot decompress, a missing or extra message, a passed deadline, a response it fails to
+ * write. Those statuses carry no catalog reason and grpc-js's own text. This grpc-js
+ * interceptor gives them the reason and text the main port sends (see framework-errors.ts):
+ * before the request was read whole the fault is the client's, after it an error is ours,
+ * except a passed deadline. grpc-js sends these from inside its base call, past any
+ * interceptor's responder, so the base call's own sendStatus is wrapped; the adapter's
+ * statuses always carry metadata, grpc-js's never do, which tells them apart.
+ */
+export function createFrameworkStatusInterceptor(logger: Logger, inputOf: (path: string) => DescMessage | undefined): ServerInterceptor {
+  return (method, call) => {
+    const arrived = performance.now();
+    let requestRead = false;
+    const start = call.start;
+    call.start = (listener: Listener) =>
+      start.call(call, {
+        ...listener,
+        onReceiveHalfClose() {
+          requestRead = true;
+          listener.onReceiveHalfClose();
+        },
+      });
+    const send = call.sendStatus;
+    call.sendStatus = (status: PartialStatusObject) => {
+      const code = status.code as number as Code;
+      if (status.metadata || code === Code.Canceled || (code as number) === 0) return send.call(call, status);
+      const original = new ConnectError(status.details, code);
+      let replaced: ConnectError;
+      if (code === Code.DeadlineExceeded) {
+        replaced = connectErrorOf(new DomainError("DEADLINE_EXCEEDED", "the call's deadline passed before it finished"));
+      } else if (requestRead) {
+        replaced = reasonError("INTERNAL", "internal error");
+        logger.error({ procedure: method.path.slice(1), code: Code[original.code], cause: original.rawMessage }, "response failed");
+      } else {
+        const input = inputOf(method.path);
+        replaced = input ? requestErrorOf(original, input) : original;
+        // The call never reached the interceptors, so it gets its "rpc" line here; never grpc-js's text.
+        const ms = Math.round((performance.now() - arrived) * 10) / 10;
+        logger.warn({ rid: requestIdOf(null), procedure: method.path.slice(1), code: Code[replaced.code], ms }, "rpc");
+      }
+      return send.call(call, statusOf(replaced, new Headers()) satisfies StatusObject);
+    };
+    // Returning the base call itself adds no layer to every call; grpc-js only calls its methods.
+    return call as unknown as ServerInterceptingCall;
+  };
+}
