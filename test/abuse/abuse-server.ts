@@ -12,6 +12,9 @@ export interface AbuseServer {
   h2cPort: number;
   url: string;
   h2cUrl: string;
+  /** The native gRPC port (@grpc/grpc-js). */
+  grpcPort: number;
+  grpcUrl: string;
   /** An API key of tenant "acme" with every scope. */
   key: string;
   /** An API key of tenant "globex" with every scope: the other tenant. */
@@ -27,7 +30,7 @@ export interface AbuseServerOptions extends Partial<Omit<AppOptions, "logger">> 
   logs?: boolean;
 }
 
-/** Both ports of one app on 127.0.0.1 and ephemeral ports, with the limits under test. */
+/** The three ports of one app on 127.0.0.1 and ephemeral ports, with the limits under test. */
 export async function startAbuseServer({ logs = false, ...opts }: AbuseServerOptions = {}): Promise<AbuseServer> {
   const store = opts.store ?? createMemoryStore();
   const issue = async (tenant: string) => {
@@ -47,12 +50,15 @@ export async function startAbuseServer({ logs = false, ...opts }: AbuseServerOpt
   const app = createApp({ logger, sweepIntervalMs: 0, ...opts, store });
   const { port } = await app.server.listen(0, "127.0.0.1");
   const { port: h2cPort } = await app.h2c.listen(0, "127.0.0.1");
+  const { port: grpcPort } = await app.grpc.listen(0, "127.0.0.1");
   return {
     app,
     port,
     h2cPort,
     url: `http://127.0.0.1:${port}`,
     h2cUrl: `http://127.0.0.1:${h2cPort}`,
+    grpcPort,
+    grpcUrl: `http://127.0.0.1:${grpcPort}`,
     key,
     otherKey,
     store,

@@ -39,10 +39,10 @@ describe("a call's deadline", () => {
     server = undefined;
   });
 
-  it.each(["grpc-h2", "connect-json-h1"] as const)("stops the handler at its next store call once it has passed, over %s: no later read or write is made", async (protocol) => {
+  it.each(["grpc-h2", "connect-json-h1", "native-grpc"] as const)("stops the handler at its next store call once it has passed, over %s: no later read or write is made", async (protocol) => {
     const { store, base, calls, idle } = slowStore(300);
     server = await startAbuseServer({ store, logs: true });
-    const client = createClient(SubmissionService, transportFor(protocol, server.url, server.key));
+    const client = createClient(SubmissionService, transportFor(protocol, protocol === "native-grpc" ? server.grpcUrl : server.url, server.key));
 
     const refused = await client
       .submit({ workflow: "kyc", identity: { fullName: "Alice Liddell", email: "alice@example.com" } }, { timeoutMs: 50 })
