@@ -32,7 +32,8 @@ async function startNoop() {
   const session = create(SessionSchema, { id, state: SessionState.OPEN, workflow: "bank-signup" });
   const submitted = create(SubmitResponseSchema, { session, disposition: Disposition.CONTINUED });
   const got = create(GetSessionResponseSchema, { session });
-  const server = new Server();
+  // Without channelz, as the native port runs.
+  const server = new Server({ "grpc.enable_channelz": 0 });
   server.addService(serviceDefinitionOf(SubmissionService), {
     submit: (_call: unknown, done: sendUnaryData<unknown>) => done(null, submitted),
   } as UntypedServiceImplementation);

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -32,9 +32,9 @@ export function createUuidV7Generator(now: () => number = Date.now): IdGenerator
         ms = lastMs;
       } else {
         lastMs = ms;
-        counter = randomBytes(2).readUInt16BE(0) & 0x3ff; // leave headroom for increments
+        counter = random(2).readUInt16BE(0) & 0x3ff; // leave headroom for increments
       }
-      const bytes = randomBytes(16);
+      const bytes = Buffer.from(random(16));
       bytes.writeUIntBE(ms, 0, 6);
       bytes[6] = 0x70 | (counter >> 8);
       bytes[7] = counter & 0xff;
@@ -43,4 +43,21 @@ export function createUuidV7Generator(now: () => number = Date.now): IdGenerator
       return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     },
   };
+}
+
+/**
+ * Random bytes from a pool refilled 4 KiB at a time: one call into the system's generator per
+ * 200-odd ids instead of two per id. The bytes returned are overwritten at the next refill, so
+ * callers copy them. (randomUUID buffers the same way inside Node.)
+ */
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
+function random(n: number): Buffer {
+  if (used + n > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  used += n;
+  return pool.subarray(used - n, used);
 }

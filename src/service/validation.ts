@@ -78,8 +78,13 @@ export function isWorkflowName(value: string): boolean {
 
 /** An assigned ISO 3166-1 alpha-2 code: two capitals that Intl knows as a region. */
 export function isRegionCode(value: string): boolean {
-  return /^[A-Z]{2}$/.test(value) && regionNames.of(value) !== value;
+  if (!/^[A-Z]{2}$/.test(value)) return false;
+  // Asking ICU costs more than the rest of a Submit's validation; there are only 676 two-letter codes to remember.
+  let assigned = regionCodes.get(value);
+  if (assigned === undefined) regionCodes.set(value, (assigned = regionNames.of(value) !== value));
+  return assigned;
 }
+const regionCodes = new Map<string, boolean>();
 
 /** The one check most read RPCs need: a well-formed session id. */
 export function requireSessionId(sessionId: string): void {

@@ -173,3 +173,16 @@ describe("normalizePhone", () => {
     expect(normalizePhone(undefined, "GB")).toBeUndefined();
   });
 });
+
+describe("normalizePhone, remembered", () => {
+  it("answers a repeated phone as it did the first time, per market", () => {
+    const national = "07700 900123";
+    const answers = () => [normalizePhone(national, "GB"), normalizePhone(national, ""), normalizePhone(national, "FR"), normalizePhone("no digits", "GB")];
+    const first = answers();
+    expect(first[0]).toBe("+447700900123");
+    expect(first[1]).toBe("07700900123"); // no market: its digits alone
+    expect(first[2]).not.toBe(first[0]);
+    expect(first[3]).toBeUndefined();
+    expect(answers()).toEqual(first);
+  });
+});

@@ -18,7 +18,7 @@ import { requestErrorOf } from "../request-errors.js";
 import { requestIdOf } from "../request-id.js";
 import { createCallContext, type CallContext, type ServerSurfaceCall } from "./call-context.js";
 import { Undecodable } from "./service-definition.js";
-import { metadataOf, statusOf } from "./status.js";
+import { metadataOf, statusOf, trailerOf } from "./status.js";
 
 type Message = MessageShape<DescMessage>;
 
@@ -132,7 +132,7 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
           context.finish();
           ended();
           call.sendMetadata(metadataOf(res.header));
-          done(null, message, metadataOf(res.trailer));
+          done(null, message, trailerOf(res.trailer));
         },
         (e: unknown) => {
           context.finish();

@@ -40,6 +40,8 @@ export function createNativeGrpcServer(opts: NativeGrpcOptions): OnePortServer {
     "grpc.max_concurrent_streams": limits.maxConcurrentStreams,
     // grpc-js counts a connection idle while it has no call, as the HTTP/2 idle timeout does.
     "grpc.max_connection_idle_ms": limits.http2IdleTimeoutMs,
+    // Channelz keeps per-call statistics nobody reads here; it costs every call.
+    "grpc.enable_channelz": 0,
   });
   const connections = new Map<string, Connection>();
   const handlerOptions = {

@@ -42,3 +42,9 @@ export function headersOf(metadata: Metadata): Headers {
   }
   return headers;
 }
+
+/** Trailers for a successful call; none (grpc-js sends the status alone) when the handler set none. */
+export function trailerOf(headers: Headers): Metadata | undefined {
+  for (const _ of headers.keys()) return metadataOf(headers);
+  return undefined;
+}
