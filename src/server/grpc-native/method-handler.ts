@@ -159,8 +159,9 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
     const run = async () => {
       const res = (await chain(req)) as StreamResponse;
       sendHeader(res.header);
+      // The implementation alone decides how a stream ends (on shutdown, with SHUTTING_DOWN and a
+      // cursor): stopping here when the signal aborts would end it with OK.
       for await (const message of res.message) {
-        if (context.signal.aborted) break;
         if (!call.write(message)) await drained(call, context.signal);
       }
       return res.trailer;
