@@ -129,6 +129,20 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(again?.submissions).toEqual([]);
     });
 
+    it("keeps what an update wrote frozen too: changed fields, the lists and the appended entries", async () => {
+      const s = session();
+      await store.sessions.insert(s);
+      const submission = { index: 1, requestId: "r1", submitTime: new Date(t), identity: { email: "a@example.com" }, step: "email", complete: false };
+      const next = { ...s, version: 2, identity: { email: "a@example.com" }, submissions: [submission] };
+      expect(await store.sessions.update(next, s)).toBe(true);
+      const read = (await store.sessions.get("acme", s.id))!;
+      expect(() => read.submissions.push(submission)).toThrow(TypeError);
+      expect(() => (read.submissions[0]!.identity.email = "b@example.com")).toThrow(TypeError);
+      expect(() => (read.identity.email = "b@example.com")).toThrow(TypeError);
+      expect(() => (read.currentStep = "changed")).toThrow(TypeError);
+      expect(() => read.events.push(read.events[0]!)).toThrow(TypeError);
+    });
+
     it("writes a change exactly: appended entries, changed and removed fields, the rest untouched", async () => {
       const s = session("acme", { risk: { label: "REAL", accountScore: 0.1, bot: 0, multipleAccounts: 0, riskSignals: 0, syntheticIdentity: 0, accountsLinked: 0, linkedAccounts: [], lists: [], reasons: [], configurationVersion: 0 } });
       await store.sessions.insert(s);

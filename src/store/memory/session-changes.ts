@@ -1,6 +1,6 @@
 import { appendOnlyLists, sessionDelta } from "../../domain/session-delta.js";
 import type { Session } from "../../domain/session.js";
-import { deepFreeze, frozenCopy } from "../freeze.js";
+import { frozenCopy } from "../freeze.js";
 
 /**
  * The next stored version of a frozen aggregate: `current` with the change from `previous` to
@@ -16,7 +16,9 @@ export function applyChange(current: Session, previous: Session, next: Session):
     const added = delta.append[list] as unknown[] | undefined;
     if (!added) continue;
     appended[list] = frozenCopy(added);
-    updated[list] = [...(current[list] as unknown[]), ...appended[list]!];
+    updated[list] = Object.freeze([...(current[list] as unknown[]), ...appended[list]!]);
   }
-  return { stored: deepFreeze(updated as unknown as Session), appended: appended as Partial<Session> };
+  // Everything `updated` holds is frozen already (current's values, the frozen copies), so freezing
+  // it alone is enough; deepFreeze would visit the whole history again on every write.
+  return { stored: Object.freeze(updated) as unknown as Session, appended: appended as Partial<Session> };
 }
