@@ -224,8 +224,9 @@ export function createApp(opts: AppOptions): App {
       createLoggingInterceptor(opts.logger),
       createErrorInterceptor(opts.logger),
       createScopeInterceptor(accessOf),
-      createLimitsInterceptor({ ...defaultCallLimits, ...opts.callLimits }),
       createDeadlineInterceptor(shutdown.signal),
+      // Inside the call scope, so it can charge each call the work it was billed (work-units.ts).
+      createLimitsInterceptor({ ...defaultCallLimits, ...opts.callLimits }),
     ],
     fallback: createProbes({ health, store: opts.store }),
   });

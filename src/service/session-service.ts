@@ -8,7 +8,7 @@ import type { Viewer } from "./client-view.js";
 import { principalFor, principalOf, requestContext } from "./context.js";
 import { auditRecordToProto, sessionToProto, stateFromProto } from "./mapping.js";
 import { clampPageSize, decodePageToken, encodePageToken } from "./page-token.js";
-import { pageSizes, sessionInView, sessionPage, viewOf } from "./session-view.js";
+import { chargeRead, pageSizes, sessionInView, sessionPage, viewOf } from "./session-view.js";
 import { createValidator, isRegionCode, isWorkflowName, requireSessionId } from "./validation.js";
 
 const procedure = (method: string) => `/${SessionService.typeName}/${method}`;
@@ -23,6 +23,7 @@ export function createSessionService(sessions: SessionUseCases, links: LinkUseCa
       v.throwIfInvalid();
       const { tenantId } = principalFor(ctx, req.sessionId);
       const view = await sessions.get(tenantId, req.sessionId.toLowerCase());
+      chargeRead(view.session, shown);
       return { session: (await viewer(ctx)).session(sessionInView(view.session, shown, view.replacedBy)) };
     },
 
