@@ -7,7 +7,7 @@ import { createLogSampler } from "./log-sampler.js";
 export interface AuthFailure {
   source: string;
   procedure: string;
-  credential: "api-key" | "client-token" | "none";
+  credential: "api-key" | "client-token" | "link-token" | "none";
   /** Set while the source is backing off. */
   retryAfterMs: number;
 }
