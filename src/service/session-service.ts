@@ -69,7 +69,8 @@ export function createSessionService(sessions: SessionUseCases, links: LinkUseCa
       const limit = clampPageSize(req.pageSize, pageSizes[view].fallback, pageSizes[view].max);
       const beforeId = decodePageToken(req.pageToken, filter);
       // One extra row tells whether another page exists without a count query.
-      const rows = await sessions.list(tenantId, { ...filter, limit: limit + 1, ...(beforeId ? { beforeId } : {}) });
+      // A BASIC page needs only summaries, which spares the store reading whole histories.
+      const rows = await sessions.list(tenantId, { ...filter, limit: limit + 1, summary: view === "BASIC", ...(beforeId ? { beforeId } : {}) });
       const page = sessionPage(rows, view, limit);
       return { sessions: page.sessions, nextPageToken: page.more && page.lastId ? encodePageToken(page.lastId, filter) : "" };
     },
