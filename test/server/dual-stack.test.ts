@@ -1,0 +1,47 @@
+import http2 from "node:http2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/logger.js";
+import { createApp, type App } from "../../src/server/app.js";
+import { createMemoryStore } from "../../src/store/memory/memory-store.js";
+
+/** GET /healthz over cleartext HTTP/2, the one protocol both ports speak. */
+function healthz(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url);
+    session.on("error", reject);
+    const req = session.request({ ":path": "/healthz" });
+    req.on("response", (h) => {
+      resolve(Number(h[":status"]));
+      session.close();
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** `localhost` resolves to ::1 on many systems: the default host must take IPv6 and IPv4 alike. */
+describe("the default host", () => {
+  let app: App;
+  const ports = { main: 0, h2c: 0 };
+  beforeAll(async () => {
+    const { host } = loadConfig({});
+    app = createApp({ store: createMemoryStore(), logger: createLogger("silent"), sweepIntervalMs: 0 });
+    ports.main = (await app.server.listen(0, host)).port;
+    ports.h2c = (await app.h2c.listen(0, host)).port;
+  });
+  afterAll(() => app.shutdown(100));
+
+  it.each([
+    ["main", "127.0.0.1"],
+    ["main", "[::1]"],
+    ["h2c", "127.0.0.1"],
+    ["h2c", "[::1]"],
+  ] as const)("accepts the %s port over %s", async (port, address) => {
+    expect(await healthz(`http://${address}:${ports[port]}`)).toBe(200);
+  });
+
+  it("serves HTTP/1.1 over ::1 on the main port", async () => {
+    expect((await fetch(`http://[::1]:${ports.main}/healthz`)).status).toBe(200);
+  });
+});
