@@ -1,5 +1,6 @@
 import http2 from "node:http2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { createApp, type App } from "../../src/server/app.js";
@@ -43,5 +44,29 @@ describe("the default host", () => {
 
   it("serves HTTP/1.1 over ::1 on the main port", async () => {
     expect((await fetch(`http://[::1]:${ports.main}/healthz`)).status).toBe(200);
+  });
+});
+
+describe("a host without IPv6", () => {
+  it("falls back to IPv4 when :: cannot be bound", async () => {
+    const listen = net.Server.prototype.listen;
+    // As on a kernel or container with IPv6 turned off: binding :: fails with EAFNOSUPPORT.
+    const spy = vi.spyOn(net.Server.prototype, "listen").mockImplementation(function (this: net.Server, ...args: unknown[]) {
+      const options = args[0] as net.ListenOptions;
+      if (options?.host === "::") {
+        process.nextTick(() => this.emit("error", Object.assign(new Error("address family not supported"), { code: "EAFNOSUPPORT" })));
+        return this;
+      }
+      return listen.apply(this, args as Parameters<typeof listen>);
+    });
+    const app = createApp({ store: createMemoryStore(), logger: createLogger("silent"), sweepIntervalMs: 0 });
+    try {
+      const address = await app.server.listen(0, loadConfig({}).host);
+      expect(address.address).toBe("0.0.0.0");
+      expect(await healthz(`http://127.0.0.1:${address.port}`)).toBe(200);
+    } finally {
+      spy.mockRestore();
+      await app.shutdown(100);
+    }
   });
 });
