@@ -38,6 +38,7 @@ export const errorCatalog = {
 } as const;
 
 export type ErrorReason = keyof typeof errorCatalog;
+export type ErrorStatus = (typeof errorCatalog)[ErrorReason];
 
 /**
  * Reasons a retry of the same request can cure, with how long to wait at least; they travel as
@@ -59,7 +60,6 @@ export const retryDelaysMs: Partial<Record<ErrorReason, number>> = {
   RATE_LIMITED: 1_000,
   OVERLOADED: 1_000,
 };
-export type ErrorStatus = (typeof errorCatalog)[ErrorReason];
 
 /** A field that failed validation; the description never repeats the value (it may be personal data). */
 export interface FieldViolation {
