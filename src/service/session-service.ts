@@ -48,7 +48,10 @@ export function createSessionService(sessions: SessionUseCases, links: LinkUseCa
 
     async issueLink(req, ctx) {
       requireSessionId(req.sessionId);
-      const rc = requestContext(ctx, procedure("IssueLink"), "");
+      const v = createValidator();
+      v.uuid(req.requestId, "request_id");
+      v.throwIfInvalid();
+      const rc = requestContext(ctx, procedure("IssueLink"), req.requestId);
       return links.issueLink(rc, req.sessionId.toLowerCase());
     },
 

@@ -1,11 +1,8 @@
-import { create } from "@bufbuild/protobuf";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import type { ConnectError, Interceptor } from "@connectrpc/connect";
 import { workCharged } from "../../domain/call-scope.js";
 import { DomainError, type ErrorReason } from "../../domain/errors.js";
 import { connectErrorOf } from "../../service/connect-errors.js";
 import { principalKey } from "../../service/context.js";
-import { RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { Health } from "../../../gen/health/v1/health_pb.js";
 import { busyRetryMs, createBudgets } from "../budgets.js";
 import type { CallLimits } from "../call-limits.js";
@@ -71,7 +68,5 @@ export function createLimitsInterceptor(limits: CallLimits, now: () => number = 
 
 /** RESOURCE_EXHAUSTED with its catalog reason, the budget in ErrorInfo.metadata["limit"], and when to retry. */
 function limited(reason: ErrorReason, message: string, retryAfterMs: number, limit: string): ConnectError {
-  const error = connectErrorOf(new DomainError(reason, message, [], { limit }));
-  error.details.push({ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(retryAfterMs) }) });
-  return error;
+  return connectErrorOf(new DomainError(reason, message, [], { limit }, retryAfterMs));
 }

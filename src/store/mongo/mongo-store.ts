@@ -73,7 +73,7 @@ const tooLargeCodes = new Set([10334, 17419, 17420]);
  */
 function writeErrorOf(error: unknown): Error | undefined {
   if (error instanceof MongoServerError && tooLargeCodes.has(Number(error.code))) {
-    return new DomainError("SESSION_FULL", "the session has reached the largest size it may have; start a new session");
+    return new DomainError("SESSION_FULL", "the session has reached the largest size it may have; start a new session", [], { limit: "document size" });
   }
   return duplicateOf(error);
 }
