@@ -21,7 +21,7 @@ type Listener = Parameters<ServerInterceptingCallInterface["start"]>[0];
  * interceptor's responder, so the base call's own sendStatus is wrapped; the adapter's
  * statuses always carry metadata, grpc-js's never do, which tells them apart.
  */
-export function createFrameworkStatusInterceptor(logger: Logger, inputOf: (path: string) => DescMessage | undefined): ServerInterceptor {
+export function createFrameworkStatusInterceptor(logger: Logger, inputOf: (path: string) => DescMessage | undefined, maxBytes: number): ServerInterceptor {
   return (method, call) => {
     const arrived = performance.now();
     let requestRead = false;
@@ -47,7 +47,7 @@ export function createFrameworkStatusInterceptor(logger: Logger, inputOf: (path:
         logger.error({ procedure: method.path.slice(1), code: Code[original.code], cause: original.rawMessage }, "response failed");
       } else {
         const input = inputOf(method.path);
-        replaced = input ? requestErrorOf(original, input) : original;
+        replaced = input ? requestErrorOf(original, input, maxBytes) : original;
         // The call never reached the interceptors, so it gets its "rpc" line here; never grpc-js's text.
         const ms = Math.round((performance.now() - arrived) * 10) / 10;
         logger.warn({ rid: requestIdOf(null), procedure: method.path.slice(1), code: Code[replaced.code], ms }, "rpc");

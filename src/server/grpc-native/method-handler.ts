@@ -35,6 +35,8 @@ export interface MethodHandlerOptions {
   interceptors: readonly Interceptor[];
   shutdownSignal: AbortSignal;
   logger: Logger;
+  /** The request size cap, named in refusals as the main port names it. */
+  maxRequestBytes: number;
   /** Called when a call starts; the returned function when it ends. */
   onCall(call: ServerSurfaceCall): () => void;
 }
@@ -115,7 +117,7 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
         if (request instanceof Undecodable) {
           // As on the main port, a body that does not decode is refused before any interceptor runs.
           const arrived = performance.now();
-          const error = requestErrorOf(request.cause, method.input);
+          const error = requestErrorOf(request.cause, method.input, opts.maxRequestBytes);
           opts.logger.warn({ rid: requestIdOf(context.header.get("x-request-id")), procedure, code: Code[error.code], ms: Math.round((performance.now() - arrived) * 10) / 10 }, "rpc");
           context.finish();
           ended();

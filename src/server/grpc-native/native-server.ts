@@ -35,7 +35,7 @@ export function createNativeGrpcServer(opts: NativeGrpcOptions): OnePortServer {
   const limits = { ...defaultConnectionLimits, ...opts.limits };
   const inputs = new Map<string, DescMessage>(opts.services.flatMap(({ service }) => service.methods.map((m) => [`/${service.typeName}/${m.name}`, m.input] as const)));
   const server = new Server({
-    interceptors: [createFrameworkStatusInterceptor(opts.logger, (path) => inputs.get(path))],
+    interceptors: [createFrameworkStatusInterceptor(opts.logger, (path) => inputs.get(path), opts.maxRequestBytes)],
     "grpc.max_receive_message_length": opts.maxRequestBytes,
     "grpc.max_concurrent_streams": limits.maxConcurrentStreams,
     // grpc-js counts a connection idle while it has no call, as the HTTP/2 idle timeout does.
@@ -48,6 +48,7 @@ export function createNativeGrpcServer(opts: NativeGrpcOptions): OnePortServer {
     interceptors: opts.interceptors,
     shutdownSignal: opts.shutdownSignal,
     logger: opts.logger,
+    maxRequestBytes: opts.maxRequestBytes,
     onCall: (call: ServerSurfaceCall) => trackCall(connections.get(call.getPeer())),
   };
   for (const { service, impl } of opts.services) {
