@@ -55,9 +55,10 @@ describe("stream deadlines", () => {
   });
   afterAll(() => server.close());
 
-  describe.each(["main", "h2c"] as const)("on the %s port", (port) => {
-    const url = () => (port === "main" ? server.baseUrl : h2cUrl);
-    const cases = port === "main" ? transports : transports.filter(([name]) => !name.includes("HTTP/1.1"));
+  describe.each(["main", "h2c", "native gRPC"] as const)("on the %s port", (port) => {
+    const url = () => (port === "main" ? server.baseUrl : port === "h2c" ? h2cUrl : server.grpcUrl);
+    const cases =
+      port === "main" ? transports : port === "h2c" ? transports.filter(([name]) => !name.includes("HTTP/1.1")) : transports.filter(([name]) => name === "gRPC");
 
     it.each(cases)("ends WatchSession with DEADLINE_EXCEEDED and the sequence to resume after, over %s", async (_name, make) => {
       const events = createClient(EventService, make(url(), server.keys.acme, 150));

@@ -41,7 +41,14 @@ export function createCallContext(call: ServerSurfaceCall, stream: boolean, shut
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
   let finished = false;
   const onShutdown = () => controller.abort(shutdown.reason);
+  // A stream's own deadline, as connect-node keeps one: the implementation then ends the stream
+  // with DEADLINE_EXCEEDED and where to resume (grpc-js's own status waits, see framework-statuses.ts).
+  const timer =
+    stream && deadlineMs !== undefined
+      ? setTimeout(() => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), Math.max(0, deadlineMs - Date.now()))
+      : undefined;
   call.once("cancelled", () => {
+    clearTimeout(timer);
     if (finished) return;
     const late = deadlineMs !== undefined && Date.now() >= deadlineMs;
     controller.abort(late ? new ConnectError("the operation timed out", Code.DeadlineExceeded) : new ConnectError("the caller went away", Code.Canceled));
@@ -62,6 +69,7 @@ export function createCallContext(call: ServerSurfaceCall, stream: boolean, shut
     responseTrailer: new Headers(),
     finish() {
       finished = true;
+      clearTimeout(timer);
       if (stream) shutdown.removeEventListener("abort", onShutdown);
     },
   };

@@ -8,6 +8,9 @@ import { requestErrorOf } from "../request-errors.js";
 import { requestIdOf } from "../request-id.js";
 import { statusOf } from "./status.js";
 
+/** How long a stream past its deadline has to end itself before grpc-js's status is sent. */
+const streamDeadlineGraceMs = 1_000;
+
 type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatus"]>[0];
 type Listener = Parameters<ServerInterceptingCallInterface["start"]>[0];
 
@@ -35,13 +38,21 @@ export function createFrameworkStatusInterceptor(logger: Logger, inputOf: (path:
         },
       });
     const send = call.sendStatus;
+    let deferred: NodeJS.Timeout | undefined;
     call.sendStatus = (status: PartialStatusObject) => {
+      clearTimeout(deferred);
       const code = status.code as number as Code;
       if (status.metadata || code === Code.Canceled || (code as number) === 0) return send.call(call, status);
       const original = new ConnectError(status.details, code);
       let replaced: ConnectError;
       if (code === Code.DeadlineExceeded) {
         replaced = connectErrorOf(new DomainError("DEADLINE_EXCEEDED", "the call's deadline passed before it finished"));
+        if (method.responseStream) {
+          // The adapter's own timer has the stream end itself, with where to resume; this status
+          // goes out only if the implementation does not end the stream in time.
+          deferred = setTimeout(() => send.call(call, statusOf(replaced, new Headers())), streamDeadlineGraceMs);
+          return;
+        }
       } else if (requestRead) {
         replaced = reasonError("INTERNAL", "internal error");
         logger.error({ procedure: method.path.slice(1), code: Code[original.code], cause: original.rawMessage }, "response failed");
