@@ -1,3 +1,5 @@
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import http2 from "node:http2";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -5,6 +7,7 @@ import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { createApp, type App } from "../../src/server/app.js";
 import { createMemoryStore } from "../../src/store/memory/memory-store.js";
+import { Health, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
 
 /** GET /healthz over cleartext HTTP/2, the one protocol both ports speak. */
 function healthz(url: string): Promise<number> {
@@ -24,12 +27,13 @@ function healthz(url: string): Promise<number> {
 /** `localhost` resolves to ::1 on many systems: the default host must take IPv6 and IPv4 alike. */
 describe("the default host", () => {
   let app: App;
-  const ports = { main: 0, h2c: 0 };
+  const ports = { main: 0, h2c: 0, grpc: 0 };
   beforeAll(async () => {
     const { host } = loadConfig({});
     app = createApp({ store: createMemoryStore(), logger: createLogger("silent"), sweepIntervalMs: 0 });
     ports.main = (await app.server.listen(0, host)).port;
     ports.h2c = (await app.h2c.listen(0, host)).port;
+    ports.grpc = (await app.grpc.listen(0, host)).port;
   });
   afterAll(() => app.shutdown(100));
 
@@ -40,6 +44,11 @@ describe("the default host", () => {
     ["h2c", "[::1]"],
   ] as const)("accepts the %s port over %s", async (port, address) => {
     expect(await healthz(`http://${address}:${ports[port]}`)).toBe(200);
+  });
+
+  it.each(["127.0.0.1", "[::1]"])("accepts the native gRPC port over %s", async (address) => {
+    const health = createClient(Health, createGrpcTransport({ baseUrl: `http://${address}:${ports.grpc}` }));
+    expect((await health.check({})).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
   });
 
   it("serves HTTP/1.1 over ::1 on the main port", async () => {

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
+import { Health, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 import {
@@ -117,6 +118,30 @@ describe("the native gRPC port", () => {
     a.stop();
     b.stop();
     await Promise.allSettled([a.first, b.first]);
+  });
+
+  it("spends one budget per tenant across both ports, refusing with RATE_LIMITED and RetryInfo", async () => {
+    server = await startAbuseServer({ callLimits: { tenant: { ratePerSecond: 0.5, burst: 2, maxCalls: 100 } } });
+    const main = createClient(SessionService, transportFor("grpc-h2", server.url, server.key));
+    const native = createClient(SessionService, transportFor("native-grpc", server.grpcUrl, server.key));
+    // A point read of an unknown session costs one call of the budget.
+    const read = { sessionId: "0197f665-6c88-7512-bc33-a7605d487377" };
+    expect(await refusalOf(main.getSession(read))).toMatchObject({ reason: "SESSION_NOT_FOUND" });
+    expect(await refusalOf(native.getSession(read))).toMatchObject({ reason: "SESSION_NOT_FOUND" });
+    const refused = await refusalOf(native.getSession(read));
+    expect(refused).toMatchObject({ code: Code.ResourceExhausted, reason: "RATE_LIMITED" });
+    expect(refused?.retryMs).toBeGreaterThan(0);
+  });
+
+  it("caps health watches for both ports together", async () => {
+    server = await startAbuseServer({ maxHealthWatches: 1 });
+    const controller = new AbortController();
+    const first = createClient(Health, transportFor("grpc-h2", server.url)).watch({ service: "" }, { signal: controller.signal })[Symbol.asyncIterator]();
+    expect((await first.next()).value?.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    const second = createClient(Health, transportFor("native-grpc", server.grpcUrl)).watch({ service: "" })[Symbol.asyncIterator]();
+    expect(await refusalOf(second.next())).toMatchObject({ code: Code.ResourceExhausted, reason: "TOO_MANY_STREAMS" });
+    controller.abort();
+    await first.next().catch(() => undefined);
   });
 
   it("authenticates and checks scopes like the main port", async () => {
