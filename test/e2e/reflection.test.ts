@@ -46,13 +46,14 @@ describe("server reflection", () => {
     h2cUrl = `http://127.0.0.1:${(await server.app.h2c.listen(0, "127.0.0.1")).port}`;
   });
   afterAll(() => server.close());
+  const urlOf = (port: string) => (port === "main" ? server.baseUrl : port === "h2c" ? h2cUrl : server.grpcUrl);
 
   describe.each([
     ["v1", ServerReflection],
     ["v1alpha", ServerReflectionV1alpha],
   ] as const)("%s", (_version, service) => {
-    it.each(["main", "h2c"])("lists both reflection versions with the API on the %s port", async (port) => {
-      const ask = asker(service, port === "main" ? server.baseUrl : h2cUrl);
+    it.each(["main", "h2c", "native gRPC"])("lists both reflection versions with the API on the %s port", async (port) => {
+      const ask = asker(service, urlOf(port));
       const listed = await ask({ case: "listServices", value: "" });
       expect(listed.case).toBe("listServicesResponse");
       const names = listed.case === "listServicesResponse" ? listed.value.service.map((s) => s.name) : [];
@@ -71,11 +72,12 @@ describe("server reflection", () => {
       ["google.rpc.RetryInfo", "google/rpc/error_details.proto"],
       ["sessionflow.v1.ErrorReason", "sessionflow/v1/error.proto"],
       ["sessionflow.v1.SubmissionService.Submit", "sessionflow/v1/submission_service.proto"],
-    ])("resolves the symbol %s to %s, with its imports", async (symbol, file) => {
-      const ask = asker(service, server.baseUrl);
-      const names = fileNames(await ask({ case: "fileContainingSymbol", value: symbol }));
-      expect(names[0]).toBe(file);
-      if (file === "google/rpc/error_details.proto") expect(names).toContain("google/protobuf/duration.proto");
+    ])("resolves the symbol %s to %s, with its imports, on the main and native gRPC ports", async (symbol, file) => {
+      for (const url of [server.baseUrl, server.grpcUrl]) {
+        const names = fileNames(await asker(service, url)({ case: "fileContainingSymbol", value: symbol }));
+        expect(names[0]).toBe(file);
+        if (file === "google/rpc/error_details.proto") expect(names).toContain("google/protobuf/duration.proto");
+      }
     });
 
     it("serves the error detail file by name and says when a symbol does not exist", async () => {
@@ -92,9 +94,10 @@ describe("server reflection", () => {
     set.file.forEach((f, i) => f.dependency.forEach((d) => expect(names.indexOf(d)).toBeLessThan(i)));
   });
 
-  it.each(["main", "h2c"])("lets buf curl speaking only v1alpha list every method on the %s port", async (port) => {
-    const url = port === "main" ? server.baseUrl : h2cUrl;
-    const { stdout } = await run(buf, ["curl", "--http2-prior-knowledge", "--reflect-protocol", "grpc-v1alpha", "--list-methods", url]);
+  it.each(["main", "h2c", "native gRPC"])("lets buf curl speaking only v1alpha list every method on the %s port", async (port) => {
+    // buf curl speaks Connect unless told otherwise; the native port speaks gRPC only.
+    const protocol = port === "native gRPC" ? ["--protocol", "grpc"] : [];
+    const { stdout } = await run(buf, ["curl", "--http2-prior-knowledge", ...protocol, "--reflect-protocol", "grpc-v1alpha", "--list-methods", urlOf(port)]);
     expect(stdout).toContain("sessionflow.v1.SubmissionService/Submit");
     expect(stdout).toContain("sessionflow.v1.EventService/WatchEvents");
     expect(stdout).toContain("grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo");
