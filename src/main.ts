@@ -4,6 +4,7 @@ import { createPolicies } from "./domain/policy.js";
 import { createLogger } from "./logger.js";
 import { ensureDevelopmentKey, loadApiKeys } from "./server/api-keys.js";
 import { createApp } from "./server/app.js";
+import { createOtlpTracing } from "./server/telemetry/tracing.js";
 import { createMemoryStore } from "./store/memory/memory-store.js";
 import { connectMongoStore } from "./store/mongo/connect.js";
 import type { Store } from "./domain/store.js";
@@ -35,9 +36,13 @@ async function main(): Promise<void> {
     );
   }
 
+  const tracing = config.tracing ? createOtlpTracing() : undefined;
   const app = createApp({
     store,
     logger,
+    metrics: config.metrics.enabled,
+    ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
+    ...(tracing ? { tracer: tracing.tracer } : {}),
     policies: createPolicies(config.lifetimes, config.workflowLifetimes),
     corsOrigins: config.corsOrigins,
     maxRequestBytes: config.maxRequestBytes,
@@ -65,7 +70,10 @@ async function main(): Promise<void> {
     const h2c = await app.h2c.listen(config.h2cPort, config.host);
     logger.info({ port: h2c.port }, "HTTP/2-only port listening");
   }
-  logger.info({ port: address.port, host: address.address, store: config.mongo ? "mongodb" : "memory" }, "sessionflow listening");
+  logger.info(
+    { port: address.port, host: address.address, store: config.mongo ? "mongodb" : "memory", metrics: config.metrics.enabled, tracing: config.tracing },
+    "sessionflow listening",
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -73,6 +81,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     await app.shutdown(config.shutdownGraceMs);
+    // Spans still buffered are exported before the process goes.
+    await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, "trace export failed at shutdown"));
     await store.close();
     logger.info("stopped");
     process.exit(0);

@@ -1,5 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
-import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import type { Code, ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import type { Tracer } from "@opentelemetry/api";
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { systemClock, type Clock } from "../domain/clock.js";
@@ -56,6 +58,13 @@ import { createNodeAdapter } from "./node-adapter.js";
 import { createOnePortServer, type OnePortServer } from "./one-port.js";
 import { createProbes } from "./probes.js";
 import { createReflectionService } from "./reflection.js";
+import { createMetricsInterceptor } from "./interceptors/metrics.js";
+import { createTracingInterceptor } from "./interceptors/tracing.js";
+import { watchFeed } from "./telemetry/feed-metrics.js";
+import { createMetrics } from "./telemetry/metrics.js";
+import { withMetricsEndpoint } from "./telemetry/metrics-endpoint.js";
+import { observeAnalyzers } from "./telemetry/observed-analyzers.js";
+import { observeStore } from "./telemetry/observed-store.js";
 
 export interface AppOptions {
   store: Store;
@@ -102,6 +111,12 @@ export interface AppOptions {
 
   /** Per-tenant and per-client-token budgets, and the per-process cap on calls; defaults for what is unset. */
   callLimits?: Partial<CallLimits>;
+  /** Prometheus series and GET /metrics on the main port; on unless false. */
+  metrics?: boolean;
+  /** When set, GET /metrics wants `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
+  /** Spans for every RPC, store call and analyzer (telemetry/tracing.ts makes one); no tracing when unset. */
+  tracer?: Tracer;
 }
 
 export interface App {
@@ -129,15 +144,18 @@ export function createApp(opts: AppOptions): App {
   const disposable = new Set([...defaultDisposableDomains, ...(opts.disposableDomains ?? []).map((d) => d.toLowerCase())]);
   const ids = opts.ids ?? createUuidV7Generator(() => clock.now().getTime());
   const policies = opts.policies ?? createPolicies();
+  const metrics = opts.metrics === false ? undefined : createMetrics({ feedHealthy: () => opts.store.events.healthy() });
+  const observers = { ...(metrics ? { metrics } : {}), ...(opts.tracer ? { tracer: opts.tracer } : {}) };
+  const observed = observeStore(opts.store, observers);
   // Handlers reach the store only through this, so a call past its deadline stops at its next store call.
-  const store = withCallChecks(opts.store);
+  const store = withCallChecks(observed);
   const sessions = createSessionUseCases({
     store,
     clock,
     ids,
     policies,
     analysis: {
-      analyzers: opts.analyzers ?? createBuiltInAnalyzers(disposable),
+      analyzers: observeAnalyzers(opts.analyzers ?? createBuiltInAnalyzers(disposable), observers),
       timeoutMs: opts.analyzerTimeoutMs ?? 2000,
     },
     thresholds: { ...defaultThresholds, ...(opts.warnThreshold !== undefined ? { warn: opts.warnThreshold } : {}) },
@@ -159,7 +177,7 @@ export function createApp(opts: AppOptions): App {
   });
   const viewer = createViewer((tenantId) => sessions.risk.configFor(tenantId));
   const hub = createEventHub({
-    feed: opts.store.events,
+    feed: observed.events,
     ...(opts.maxQueuedEvents ? { maxQueue: opts.maxQueuedEvents } : {}),
     ...(opts.maxStreamsPerTenant ? { maxSubscribersPerTenant: opts.maxStreamsPerTenant } : {}),
     ...(opts.maxClientStreamsPerTenant ? { maxClientSubscribersPerTenant: opts.maxClientStreamsPerTenant } : {}),
@@ -212,9 +230,12 @@ export function createApp(opts: AppOptions): App {
     shutdownSignal: shutdown.signal,
     // Authentication comes first, so a flood of bad credentials is logged by its own limits
     // rather than one line per attempt; authorization comes after logging, like any other refusal.
+    // Tracing and metrics come first, so they see every call, refusals included.
     interceptors: [
+      ...(opts.tracer ? [createTracingInterceptor(opts.tracer)] : []),
+      ...(metrics ? [createMetricsInterceptor(metrics)] : []),
       createAuthInterceptor({
-        apiKeys: opts.store.apiKeys,
+        apiKeys: observed.apiKeys,
         accessOf,
         verifyClientToken: (token) => tokens.verifyClientToken(token, clock.now()),
         limits: { ...defaultAuthLimits, ...opts.auth },
@@ -227,7 +248,11 @@ export function createApp(opts: AppOptions): App {
       createLimitsInterceptor({ ...defaultCallLimits, ...opts.callLimits }),
       createDeadlineInterceptor(shutdown.signal),
     ],
-    fallback: createProbes({ health, store: opts.store }),
+    fallback: metrics
+      ? withMetricsEndpoint(createProbes({ health, store: opts.store }), { metrics, ...(opts.metricsToken ? { token: opts.metricsToken } : {}) })
+      : createProbes({ health, store: opts.store }),
+    // Requests Connect refuses before any interceptor runs (unreadable, oversized) count as RPCs too.
+    ...(metrics ? { onRefused: (procedure: string, code: Code) => metrics.rpcFinished(procedure, codeToString(code)) } : {}),
   });
   const withBrowsers = withCors(handler, { origins: opts.corsOrigins ?? "*", exposeHeaders: [dispositionHeader] });
   const limits = { ...defaultConnectionLimits, ...opts.connections };
@@ -247,6 +272,7 @@ export function createApp(opts: AppOptions): App {
       }, sweepMs)
     : undefined;
   sweeper?.unref();
+  const unwatchFeed = metrics && watchFeed(opts.store.events, metrics, clock);
 
   return {
     server,
@@ -262,6 +288,7 @@ export function createApp(opts: AppOptions): App {
       shutdown.abort();
       await closing;
       hub.close();
+      unwatchFeed?.();
     },
   };
 }
