@@ -297,13 +297,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
  * in, so another protocol is refused here rather than failing at the first export.
  */
 function tracingWanted(env: Record<string, string | undefined>, problems: string[]): boolean {
-  const endpoint = env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] || env["OTEL_EXPORTER_OTLP_ENDPOINT"];
+  const endpointVariable = env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT";
+  const endpoint = env[endpointVariable];
   if (!endpoint || env["OTEL_SDK_DISABLED"]?.trim().toLowerCase() === "true") return false;
   const exporter = env["OTEL_TRACES_EXPORTER"]?.trim();
   if (exporter === "none") return false;
   if (exporter && exporter !== "otlp") problems.push("OTEL_TRACES_EXPORTER must be otlp or none");
   const protocol = env["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] || env["OTEL_EXPORTER_OTLP_PROTOCOL"];
   if (protocol && protocol !== "http/protobuf") problems.push("OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf (the only OTLP protocol built in)");
-  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(endpoint)) problems.push("OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL");
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(endpoint)) problems.push(`${endpointVariable} must be an http(s) URL`);
   return true;
 }
