@@ -76,6 +76,17 @@ describe("Prometheus /metrics", () => {
     expect(text).not.toContain(server.keys.acme);
   });
 
+  it("counts a replayed Submit's session once", async () => {
+    server = await startTestServer();
+    const c = clientsFor("connect-json-h1", server.baseUrl, server.keys.acme);
+    const request = { requestId: "5b0e8f3c-2a51-4c55-9d7e-3f1c2b4a6d80", workflow: "kyc", identity };
+    const first = await c.submissions.submit(request);
+    expect((await c.submissions.submit(request)).session!.id).toBe(first.session!.id);
+    const m = await scrape(server.baseUrl);
+    expect(valueOf(m, "sessionflow_rpcs_total", { procedure: submit, code: "ok" })).toBe(2);
+    expect(valueOf(m, "sessionflow_sessions_created_total", { origin: "SUBMISSION" })).toBe(1);
+  });
+
   it("counts sessions abandoned by expiry as closed USER_ERROR / ABANDONED", async () => {
     server = await startTestServer({ lifetimes: { submissionSeconds: 60 } });
     await clientsFor("connect-json-h1", server.baseUrl, server.keys.acme).submissions.submit({ workflow: "kyc", identity });

@@ -18,7 +18,12 @@ export interface StoreObservers {
 export function observeStore(store: Store, observers: StoreObservers): Store {
   if (!observers.metrics && !observers.tracer) return store;
   const observe = createObserver(observers);
-  const sessions = observed("sessions", store.sessions, observe);
+  // Every repository the store has, under its own name, including any added after this was written.
+  const observedStore: Record<string, unknown> = { ...store };
+  for (const [name, value] of Object.entries(store)) {
+    if (name !== "events" && typeof value === "object" && value !== null) observedStore[name] = observed(name, value, observe);
+  }
+  const sessions = observedStore["sessions"] as Store["sessions"];
   const metrics = observers.metrics;
   if (metrics) {
     // Only what a write published: an insert all its events, an update those beyond `previous`.
@@ -43,54 +48,65 @@ export function observeStore(store: Store, observers: StoreObservers): Store {
     healthy: () => feed.healthy(),
     subscribe: (listener, onDown) => feed.subscribe(listener, onDown),
   };
-  return {
-    sessions,
-    apiKeys: observed("apiKeys", store.apiKeys, observe),
-    identity: observed("identity", store.identity, observe),
-    configurations: observed("configurations", store.configurations, observe),
-    events,
-    ping: () => store.ping(),
-    close: () => store.close(),
-  };
+  observedStore["events"] = events;
+  return observedStore as unknown as Store;
 }
 
 type AsyncFn = (...args: never[]) => Promise<unknown>;
 type Observe = <F extends AsyncFn>(operation: string, fn: F) => F;
 
-/** A plain object of the repository's methods, each observed under "name.method". */
+/** The repository, each of its methods observed under "name.method"; anything else passes through. */
 function observed<T extends object>(name: string, repository: T, observe: Observe): T {
-  const out: Record<string, unknown> = {};
-  let proto: object | null = repository;
-  // Own and inherited methods alike: a repository may be a class instance or an object literal.
-  while (proto && proto !== Object.prototype) {
-    for (const key of Object.getOwnPropertyNames(proto)) {
-      const value: unknown = Reflect.get(repository, key);
-      if (key === "constructor" || key in out || typeof value !== "function") continue;
-      out[key] = observe(`${name}.${key}`, (value as AsyncFn).bind(repository));
-    }
-    proto = Object.getPrototypeOf(proto) as object | null;
-  }
-  return out as T;
+  // One wrapper per method, made on first use: a call costs a map lookup, not a new closure.
+  const wrappers = new Map<PropertyKey, unknown>();
+  const overrides = new Map<PropertyKey, unknown>();
+  return new Proxy(repository, {
+    get(target, key) {
+      if (overrides.has(key)) return overrides.get(key);
+      const value: unknown = Reflect.get(target, key);
+      if (typeof value !== "function" || typeof key !== "string") return value;
+      let wrapper = wrappers.get(key);
+      if (!wrapper) wrappers.set(key, (wrapper = observe(`${name}.${key}`, (value as AsyncFn).bind(target))));
+      return wrapper;
+    },
+    // Replacing a method (see observeStore) changes this view only, never the store underneath.
+    set(_target, key, value) {
+      overrides.set(key, value);
+      return true;
+    },
+  });
 }
 
 function createObserver({ metrics, tracer }: StoreObservers): Observe {
   return (<F extends AsyncFn>(operation: string, fn: F) =>
-    (async (...args: Parameters<F>) => {
+    ((...args: Parameters<F>) => {
       const started = performance.now();
-      const parent = tracer && trace.getSpan(context.active());
       // Store calls outside any traced RPC (the sweeper, startup) would each be a trace of their own: noise.
-      const span = parent && tracer.startSpan(operation, { kind: SpanKind.INTERNAL, attributes: { "sessionflow.store.operation": operation } });
-      try {
-        const result = await fn(...args);
-        metrics?.storeOperation(operation, true, (performance.now() - started) / 1000);
-        return result;
-      } catch (e) {
-        metrics?.storeOperation(operation, false, (performance.now() - started) / 1000);
+      const span = tracer && trace.getSpan(context.active()) ? tracer.startSpan(operation, { kind: SpanKind.INTERNAL, attributes: { "sessionflow.store.operation": operation } }) : undefined;
+      const done = (error?: unknown) => {
+        metrics?.storeOperation(operation, error === undefined, (performance.now() - started) / 1000);
         // The error's name only: a store's messages may quote stored values.
-        span?.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.name : "error" });
-        throw e;
-      } finally {
+        if (error !== undefined) span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : "error" });
         span?.end();
+      };
+      let result: unknown;
+      try {
+        result = fn(...args);
+      } catch (e) {
+        done(e);
+        throw e;
       }
+      // Every repository method returns a promise; anything else a store adds passes through as it is.
+      if (!(result instanceof Promise)) {
+        done();
+        return result;
+      }
+      return result.then(
+        (value) => (done(), value),
+        (e: unknown) => {
+          done(e);
+          throw e;
+        },
+      );
     }) as F) as Observe;
 }
