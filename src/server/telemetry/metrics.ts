@@ -35,6 +35,8 @@ const prefix = "sessionflow_";
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export function createMetrics({ feedHealthy }: MetricsOptions): Metrics {
+  // Made now rather than at the first scrape, so GC and event-loop delay are measured from the start.
+  const processSeries = processRegistry();
   const registers = [new Registry()];
   const rpcs = new Counter({ name: `${prefix}rpcs_total`, help: "RPCs finished, by procedure and status code.", labelNames: ["procedure", "code"], registers });
   const rpcSeconds = new Histogram({
@@ -140,9 +142,9 @@ export function createMetrics({ feedHealthy }: MetricsOptions): Metrics {
       feedDowns.inc();
     },
     async exposition() {
-      const [own, process] = await Promise.all([registers[0]!.metrics(), processRegistry().metrics()]);
+      const [own, shared] = await Promise.all([registers[0]!.metrics(), processSeries.metrics()]);
       // Each ends with a newline; a blank line keeps the two blocks apart.
-      return `${own}\n${process}`;
+      return `${own}\n${shared}`;
     },
     contentType: registers[0]!.contentType,
   };
