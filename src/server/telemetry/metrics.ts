@@ -100,6 +100,7 @@ export function createMetrics({ feedHealthy }: MetricsOptions): Metrics {
   const rpcCount = cached((key) => rpcs.labels(...(key.split("|") as [string, string])));
   const rpcLatency = cached((procedure) => rpcSeconds.labels(procedure));
   const storeLatency = cached((operation) => storeSeconds.labels(operation));
+  const storeCount = cached((key) => storeOps.labels(...(key.split("|") as [string, string])));
 
   return {
     rpcFinished(procedure, code, seconds) {
@@ -117,7 +118,7 @@ export function createMetrics({ feedHealthy }: MetricsOptions): Metrics {
       };
     },
     storeOperation(operation, ok, seconds) {
-      storeOps.inc({ operation, result: ok ? "ok" : "error" });
+      storeCount(ok ? `${operation}|ok` : `${operation}|error`).inc();
       storeLatency(operation).observe(seconds);
     },
     sessionWritten(session, firstNew) {
