@@ -113,4 +113,22 @@ describe("MongoDB commands per RPC", () => {
     const late = await sent();
     expect(late).toBeLessThan(early * 1.2);
   });
+
+  it("reads summaries for a BASIC listing: bytes in proportion to the sessions listed, not to their histories", async () => {
+    const { sessions, fake, store } = await setup();
+    const identity = { fullName: "Alice Liddell", email: "alice@example.com" };
+    const { session } = await sessions.submit(submit(undefined, { identity }));
+    const received = async (summary: boolean) => {
+      fake.resetCounters();
+      const [listed] = await store.sessions.list("acme", { limit: 2, summary });
+      expect(listed!.id).toBe(session.id);
+      return fake.bytesReceived;
+    };
+    const early = await received(true);
+    for (let i = 0; i < 150; i++) await sessions.submit(submit(session.id, { identity, step: `s${i}` }));
+    const whole = await received(false);
+    const late = await received(true);
+    expect(whole).toBeGreaterThan(early * 20);
+    expect(late).toBeLessThan(early * 1.5);
+  });
 });
