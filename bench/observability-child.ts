@@ -18,7 +18,7 @@ const unlimited = { ratePerSecond: 1_000_000, burst: 1_000_000, maxCalls: 100_00
 const store = createMemoryStore();
 const { secret, key } = issueApiKey("bench", [...scopes], new Date());
 await store.apiKeys.insert(key);
-const tracing = traced ? createOtlpTracing() : undefined;
+const tracing = traced ? createOtlpTracing(createLogger("warn")) : undefined;
 const app = createApp({
   store,
   logger: createLogger("silent"),

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const tracing = config.tracing ? createOtlpTracing() : undefined;
+  const tracing = config.tracing ? createOtlpTracing(logger) : undefined;
   const app = createApp({
     store,
     logger,

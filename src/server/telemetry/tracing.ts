@@ -1,4 +1,5 @@
-import { context, type Tracer } from "@opentelemetry/api";
+import { context, diag, DiagLogLevel, type Tracer } from "@opentelemetry/api";
+import type { Logger } from "pino";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
@@ -35,6 +36,25 @@ export function createTracing(processor: SpanProcessor): Tracing {
  * or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, with the exporter's and the batch processor's other
  * OTEL_* variables (headers, timeout, sampler, batch sizes). See config.ts for when it is on.
  */
-export function createOtlpTracing(): Tracing {
+export function createOtlpTracing(logger: Logger): Tracing {
+  // The SDK reports failed exports (a collector down or refusing) through its diagnostic logger,
+  // silent unless one is set: warnings and errors go to the log, one line per failed batch.
+  const report = (level: "warn" | "error") => (message: string, ...args: unknown[]) => {
+    logger[level]({ component: "opentelemetry", detail: detailOf(message, args[0]) }, "tracing problem");
+  };
+  const quiet = () => {};
+  diag.setLogger({ error: report("error"), warn: report("warn"), info: quiet, debug: quiet, verbose: quiet }, DiagLogLevel.WARN);
   return createTracing(new BatchSpanProcessor(new OTLPTraceExporter()));
+}
+
+/** One short line: the SDK's error handler passes an exception serialized as JSON, stack and all. */
+function detailOf(message: string, arg: unknown): string {
+  if (arg instanceof Error) return `${message} ${arg.message}`.slice(0, 300);
+  try {
+    const parsed: unknown = JSON.parse(message);
+    if (parsed && typeof parsed === "object" && "message" in parsed) return String(parsed.message).slice(0, 300);
+  } catch {
+    // not JSON: the message itself
+  }
+  return message.slice(0, 300);
 }
