@@ -1,5 +1,5 @@
-import { addTally, checkTypes, counter, decisionClasses, emptyTally, type DecisionClass, type Tally } from "./metrics.js";
-import type { CheckType } from "./session.js";
+import { checkTypes, counter, decisionClasses, emptyTally, tallyInto, type DecisionClass, type Tally } from "./metrics.js";
+import type { CheckType, Session } from "./session.js";
 
 /** Turns the counts a store tallied into the rates GetMetrics reports, bucket by bucket. */
 
@@ -152,11 +152,18 @@ export function createTallies(interval: MetricsInterval) {
   };
   return {
     tallies,
-    add(t: Tally, createTime: Date, configurationVersion: number, market: string) {
-      addTally(tallies.total, t);
-      addTally(into(tallies.series, bucketStartOf(createTime.getTime(), interval)), t);
-      addTally(into(tallies.versions, configurationVersion), t);
-      addTally(into(tallies.markets, market), t);
+    /** Counts the session in the total, its bucket, its decision's configuration version and its market. */
+    add(session: Session, now: Date) {
+      tallyInto(
+        [
+          tallies.total,
+          into(tallies.series, bucketStartOf(session.createTime.getTime(), interval)),
+          into(tallies.versions, session.decision.configurationVersion),
+          into(tallies.markets, session.market),
+        ],
+        session,
+        now,
+      );
     },
   };
 }

@@ -107,24 +107,26 @@ export const counter = {
 
 export const emptyTally = (): Tally => new Array<number>(counterNames.length).fill(0);
 
-export function addTally(into: Tally, from: Tally): void {
-  for (let i = 0; i < into.length; i++) into[i]! += from[i]!;
-}
-
 /**
- * One session's contribution: it counts once, in one decision class; it is a retried session
- * when any check forced a re-capture; each check result counts under its type and outcome; and
- * it counts once per check type that failed at least once.
+ * Adds one session's contribution to each of `targets`: it counts once, in one decision class; it
+ * is a retried session when any check forced a re-capture; each check result counts under its
+ * type and outcome; and it counts once per check type that failed at least once.
  */
-export function tallyOf(session: Session, now: Date): Tally {
-  const t = emptyTally();
-  t[counter.sessions] = 1;
-  t[counter.decision(decisionClassOf(decisionFactsOf(session, now)))] = 1;
-  t[counter.retriedSessions] = session.forcedRetries > 0 ? 1 : 0;
-  t[counter.forcedRetries] = session.forcedRetries;
+export function tallyInto(targets: readonly Tally[], session: Session, now: Date): void {
+  const bump = (i: number, n = 1) => {
+    for (const t of targets) t[i]! += n;
+  };
+  bump(counter.sessions);
+  bump(counter.decision(decisionClassOf(decisionFactsOf(session, now))));
+  if (session.forcedRetries > 0) bump(counter.retriedSessions);
+  bump(counter.forcedRetries, session.forcedRetries);
+  let failedTypes = 0; // one bit per check type
   for (const check of session.checks) {
-    t[counter.check(check.type, check.outcome)]!++;
-    t[counter.sessionsFailed(check.type)] = check.outcome === "FAILED" ? 1 : t[counter.sessionsFailed(check.type)]!;
+    bump(counter.check(check.type, check.outcome));
+    const bit = 1 << checkTypes.indexOf(check.type);
+    if (check.outcome === "FAILED" && !(failedTypes & bit)) {
+      failedTypes |= bit;
+      bump(counter.sessionsFailed(check.type));
+    }
   }
-  return t;
 }

@@ -188,7 +188,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
         });
         return usage.rows();
       },
-      tallyMetrics: (tenantId, q) => tallyMetrics(idsOf(tenantId), (id) => stored(tenantId, id), q),
+      tallyMetrics: (tenantId, q) => tallyMetrics(tenants.get(tenantId)?.values() ?? [], q),
       async findExpiredOpen(now, limit) {
         const found: Session[] = [];
         let visited = 0;
