@@ -145,11 +145,6 @@ export function reportOf(tallies: MetricsTallies, q: MetricsQuery): MetricsRepor
 /** Collects per-session tallies into MetricsTallies; for stores that count in process. */
 export function createTallies(interval: MetricsInterval) {
   const tallies: MetricsTallies = { total: emptyTally(), series: new Map(), versions: new Map(), markets: new Map() };
-  const into = <K>(map: Map<K, Tally>, key: K) => {
-    let t = map.get(key);
-    if (!t) map.set(key, (t = emptyTally()));
-    return t;
-  };
   return {
     tallies,
     /** Counts the session in the total, its bucket, its decision's configuration version and its market. */
@@ -166,4 +161,10 @@ export function createTallies(interval: MetricsInterval) {
       );
     },
   };
+}
+
+function into<K>(map: Map<K, Tally>, key: K): Tally {
+  let t = map.get(key);
+  if (!t) map.set(key, (t = emptyTally()));
+  return t;
 }

@@ -113,20 +113,21 @@ export const emptyTally = (): Tally => new Array<number>(counterNames.length).fi
  * type and outcome; and it counts once per check type that failed at least once.
  */
 export function tallyInto(targets: readonly Tally[], session: Session, now: Date): void {
-  const bump = (i: number, n = 1) => {
-    for (const t of targets) t[i]! += n;
-  };
-  bump(counter.sessions);
-  bump(counter.decision(decisionClassOf(decisionFactsOf(session, now))));
-  if (session.forcedRetries > 0) bump(counter.retriedSessions);
-  bump(counter.forcedRetries, session.forcedRetries);
+  bump(targets, counter.sessions, 1);
+  bump(targets, counter.decision(decisionClassOf(decisionFactsOf(session, now))), 1);
+  if (session.forcedRetries > 0) bump(targets, counter.retriedSessions, 1);
+  bump(targets, counter.forcedRetries, session.forcedRetries);
   let failedTypes = 0; // one bit per check type
   for (const check of session.checks) {
-    bump(counter.check(check.type, check.outcome));
+    bump(targets, counter.check(check.type, check.outcome), 1);
     const bit = 1 << checkTypes.indexOf(check.type);
     if (check.outcome === "FAILED" && !(failedTypes & bit)) {
       failedTypes |= bit;
-      bump(counter.sessionsFailed(check.type));
+      bump(targets, counter.sessionsFailed(check.type), 1);
     }
   }
+}
+
+function bump(targets: readonly Tally[], i: number, n: number) {
+  for (const t of targets) t[i]! += n;
 }

@@ -13,13 +13,16 @@ import { nextTurn, scanSlice } from "./scan.js";
  */
 export async function tallyMetrics(sessions: Iterable<Session>, q: MetricsQuery): Promise<MetricsTallies> {
   const counts = createTallies(q.interval);
+  const start = q.start.getTime();
+  const end = q.end.getTime();
   let visited = 0;
   for (const s of sessions) {
     if (++visited % scanSlice === 0) {
       await nextTurn();
       throwIfCallStopped();
     }
-    if (!countedInMetrics(s) || s.createTime < q.start || s.createTime >= q.end) continue;
+    const created = s.createTime.getTime();
+    if (!countedInMetrics(s) || created < start || created >= end) continue;
     if ((q.workflow !== undefined && s.workflow !== q.workflow) || (q.market !== undefined && s.market !== q.market)) continue;
     counts.add(s, q.now);
   }
