@@ -153,6 +153,15 @@ export function metricsContractCases(store: () => Store) {
     expect([none.configurationVersions, none.markets]).toEqual([[], []]);
   });
 
+  it("reports the newest 100 configuration versions and says it left older ones out", async () => {
+    for (let v = 0; v < 102; v++) await store().sessions.insert(build({ market: "GB", created: "2026-03-02T12:00:00Z", state: "RESOLVED", decision: "APPROVE", version: v }));
+    const report = await tally(query());
+    expect(report.configurationVersions.map((v) => v.configurationVersion)).toEqual(Array.from({ length: 100 }, (_, i) => 101 - i));
+    expect(report.configurationVersions.every((v) => v.metrics.sessions === 1)).toBe(true);
+    expect(report.configurationVersionsTruncated).toBe(true);
+    expect(report.total.sessions).toBe(102);
+  });
+
   it("counts an open session as abandoned only once its expire time has passed", async () => {
     await seeded();
     const before = await tally(query({ now: at("2026-03-03T09:39:59Z") }));

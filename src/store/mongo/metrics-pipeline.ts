@@ -10,7 +10,7 @@ import {
   type DecisionRule,
 } from "../../domain/metrics.js";
 import { emptyTally, type Tally } from "../../domain/metrics.js";
-import type { MetricsQuery, MetricsTallies } from "../../domain/metrics-report.js";
+import { maxConfigurationVersions, type MetricsQuery, type MetricsTallies } from "../../domain/metrics-report.js";
 
 /**
  * The operational metrics as ONE aggregation pipeline, built from the domain's own tables
@@ -24,7 +24,9 @@ import type { MetricsQuery, MetricsTallies } from "../../domain/metrics-report.j
  * 2. $project: per session, only what the metrics need (bucket, version, market, the decision
  *    class from the decision table, and the counters), so nothing else of the document travels
  *    further down the pipeline.
- * 3. $facet: the same $group of sums four ways (total, bucket, version, market), in one pass.
+ * 3. $facet: the same $group of sums four ways (total, bucket, version, market), in one pass;
+ *    the series has at most maxMetricsBuckets groups, markets are ISO codes, and versions are
+ *    cut to the newest maxConfigurationVersions + 1, so the result stays one small document.
  */
 
 export const metricsIndexName = "tenant_metrics";
@@ -96,7 +98,16 @@ export function metricsPipeline(tenantId: string, q: MetricsQuery): Document[] {
       },
     },
     { $project: { bucket: 1, version: 1, market: 1, ...sessionCounters() } },
-    { $facet: { total: group(null), series: group("$bucket"), versions: group("$version"), markets: group("$market") } },
+    {
+      $facet: {
+        total: group(null),
+        series: group("$bucket"),
+        // The newest versions, one more than reported so the report can say it left some out;
+        // this also keeps the one result document small whatever a tenant's history.
+        versions: [...group("$version"), { $sort: { _id: -1 } }, { $limit: maxConfigurationVersions + 1 }],
+        markets: group("$market"),
+      },
+    },
   ];
 }
 
