@@ -12,7 +12,8 @@ RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: compiled code and production dependencies only, as the unprivileged node user.
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
+# HOST is left to its default, "::": IPv6 and IPv4 both, or IPv4 alone where IPv6 is off.
+ENV NODE_ENV=production PORT=8080
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

@@ -241,7 +241,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const config: Config = {
     port: int("PORT", 8080, 0, 65_535),
     ...(env["SESSIONFLOW_H2C_PORT"] ? { h2cPort: int("SESSIONFLOW_H2C_PORT", 0, 0, 65_535) } : {}),
-    host: env["HOST"] || "0.0.0.0",
+    // Both IPv6 and IPv4 (falling back to IPv4 alone where IPv6 is off); see server/front-door.ts.
+    host: env["HOST"] || "::",
     logLevel,
     apiKeys: Array.isArray(apiKeys) ? apiKeys : [],
     retention: { sessionMs: sessionRetentionDays * 86_400_000, eventMs: eventRetentionSeconds * 1000 },

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from "../src/config.js";
 describe("configuration from the environment", () => {
   it("has working defaults", () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 8080, host: "0.0.0.0", logLevel: "info", apiKeys: [], corsOrigins: "*", maxRequestBytes: 1048576 });
+    expect(config).toMatchObject({ port: 8080, host: "::", logLevel: "info", apiKeys: [], corsOrigins: "*", maxRequestBytes: 1048576 });
     expect(config.lifetimes).toEqual({ submissionSeconds: 600, linkSeconds: 604800, transferSeconds: 3600 });
   });
 

@@ -116,7 +116,10 @@ export function createDecisionUseCases({ sessions, store, clock }: { sessions: S
       if (!reason.trim()) violations.push({ field: "reason", description: "is required: say why the configuration changes" });
       if (violations.length) throw invalid(violations);
       const current = (await store.configurations.current(ctx.tenantId)) ?? initialConfig(ctx.tenantId);
-      const stale = () => new DomainError("STALE_CONFIGURATION", `the configuration is at version ${current.version}; read it again and retry`);
+      const stale = () =>
+        new DomainError("STALE_CONFIGURATION", `the configuration is at version ${current.version}; read it again and retry`, [], {
+          current_version: String(current.version),
+        });
       if (current.version !== expectedVersion) throw stale();
       const next: TenantConfig = {
         tenantId: ctx.tenantId,

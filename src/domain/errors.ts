@@ -41,6 +41,27 @@ export const errorCatalog = {
 export type ErrorReason = keyof typeof errorCatalog;
 export type ErrorStatus = (typeof errorCatalog)[ErrorReason];
 
+/**
+ * Reasons a retry of the same request can cure, with how long to wait at least; they travel as
+ * google.rpc.RetryInfo. Every ABORTED and UNAVAILABLE reason is here; the rest wait on the client
+ * (a fix to the request, a new session) and carry no RetryInfo. A refusal that knows better, such
+ * as a rate limit's refill time, gives its own delay.
+ */
+export const retryDelaysMs: Partial<Record<ErrorReason, number>> = {
+  // The write loop already retried against the newest version; back off a little before another go.
+  CONCURRENT_MODIFICATION: 100,
+  // Streams end so their clients resume on a replica that is not draining; reconnecting is immediate work.
+  SHUTTING_DOWN: 100,
+  // This replica's change feed reconnects in about a second; another replica may be ready sooner.
+  FEED_UNAVAILABLE: 1_000,
+  // Resume from the cursor in the metadata, reading faster.
+  SUBSCRIBER_TOO_SLOW: 1_000,
+  // Another stream of the tenant has to end first.
+  TOO_MANY_STREAMS: 5_000,
+  RATE_LIMITED: 1_000,
+  OVERLOADED: 1_000,
+};
+
 /** A field that failed validation; the description never repeats the value (it may be personal data). */
 export interface FieldViolation {
   field: string;
@@ -60,10 +81,17 @@ export class DomainError extends Error {
     message: string,
     readonly violations: readonly FieldViolation[] = [],
     readonly metadata: ErrorMetadata = {},
+    /** How long a retry should wait, when this refusal knows better than the catalog's default. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = "DomainError";
     this.status = errorCatalog[reason];
+  }
+
+  /** How long to wait before retrying, or undefined when retrying the same request would fail again. */
+  get retryDelayMs(): number | undefined {
+    return this.retryAfterMs ?? retryDelaysMs[this.reason];
   }
 }
 

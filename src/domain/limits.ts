@@ -25,7 +25,7 @@ export const sessionLimits = {
 } as const;
 
 const full = (what: string, cap: number) =>
-  new DomainError("SESSION_FULL", `the session holds the most ${what} it may (${cap}); start a new session`, [], { limit: what });
+  new DomainError("SESSION_FULL", `the session holds the most ${what} it may (${cap}); start a new session`, [], { limit: what, max: String(cap) });
 
 /** Refuses a request's change when the session has no room for another audited request. */
 export function requireRoomForRequest(session: Session): void {

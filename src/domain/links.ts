@@ -88,12 +88,22 @@ export function createLinkUseCases(deps: LinkDeps): LinkUseCases {
     },
 
     async issueLink(ctx, sessionId) {
-      const result = await sessions.mutate(ctx, sessionId, { newLink: true }, (s) => {
-        if (isClosed(s)) throw new DomainError("SESSION_CLOSED", "the session is closed; it needs no link");
-        requireRoomFor(s, "links");
-        return withLink(s, s.linkVersion + 1);
-      });
-      return { url: urlFor(result.session) };
+      const result = await sessions.mutate(
+        ctx,
+        sessionId,
+        { newLink: true },
+        (s) => {
+          if (isClosed(s)) throw new DomainError("SESSION_CLOSED", "the session is closed; it needs no link");
+          requireRoomFor(s, "links");
+          return withLink(s, s.linkVersion + 1);
+        },
+        // The version names the link this request made, so a retry answers with that link even
+        // after a later IssueLink replaced it; the token itself is never stored.
+        (next) => ({ linkVersion: next.linkVersion }),
+      );
+      const version = result.returned["linkVersion"];
+      if (typeof version !== "number" || version === result.session.linkVersion) return { url: urlFor(result.session) };
+      return { url: `${base}/s/${tokens.linkToken(result.session.tenantId, result.session.id, version)}` };
     },
 
     async exchange(linkToken) {

@@ -60,6 +60,13 @@ export interface SessionQuery {
   states?: SessionState[];
   createTimeStart?: Date;
   createTimeEnd?: Date;
+  /**
+   * Only what a summary shows is needed: the lists that grow with every call (submissions,
+   * analyses, warning screens, checks, completed steps, risk reasons, the audit trail) may come
+   * back empty, and the events may hold only the latest. A store may then skip reading them;
+   * the sessions returned are for display, never for a write.
+   */
+  summary?: boolean;
 }
 
 export interface BillableEventQuery {

@@ -31,7 +31,7 @@ export function createStreamPools(limits: StreamPoolLimits): StreamPools {
   };
   const full = (key: string, cap: number) => (open.get(key) ?? 0) >= cap;
   const refuse = (limit: string, who: string, cap: number) =>
-    new DomainError("TOO_MANY_STREAMS", `${who} may hold at most ${cap} open event streams; close one or retry later`, [], { limit });
+    new DomainError("TOO_MANY_STREAMS", `${who} may hold at most ${cap} open event streams; close one or retry later`, [], { limit, max: String(cap) });
 
   return {
     acquire(tenantId, clientSession) {

@@ -30,7 +30,6 @@ import { createSessionService } from "../service/session-service.js";
 import { createSubmissionService, dispositionHeader } from "../service/submission-service.js";
 import type { Store } from "../domain/store.js";
 import { Health } from "../../gen/health/v1/health_pb.js";
-import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
 import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
 import { CheckService } from "../../gen/sessionflow/v1/check_service_pb.js";
@@ -58,7 +57,13 @@ import { createH2cServer } from "./h2c-port.js";
 import { createNodeAdapter } from "./node-adapter.js";
 import { createOnePortServer, type OnePortServer } from "./one-port.js";
 import { createProbes } from "./probes.js";
-import { createReflectionService } from "./reflection.js";
+import {
+  createReflection,
+  createReflectionService,
+  createReflectionV1alphaService,
+  reflectionServices,
+  type Reflection,
+} from "./reflection.js";
 
 export interface AppOptions {
   store: Store;
@@ -113,6 +118,8 @@ export interface App {
   /** An optional second port for cleartext HTTP/2 only, without the main port's routing relay. */
   h2c: OnePortServer;
   health: HealthState;
+  /** The reflection answers (v1 and v1alpha), for any other port that serves them. */
+  reflection: Reflection;
   /** Runs one sweep of expired sessions now; returns how many it closed. */
   sweep(): Promise<number>;
   /** Open event streams, all tenants. */
@@ -198,17 +205,19 @@ export function createApp(opts: AppOptions): App {
     { service: MetricsService, impl: createMetricsService(createMetricsUseCases({ store, clock })) },
   ];
   const health = createHealthState(api.map((r) => r.service.typeName));
-  const reflected = [...api.map((r) => r.service), Health, ServerReflection];
+  const reflection = createReflection([...api.map((r) => r.service), Health, ...reflectionServices]);
+  const [reflectionV1, reflectionV1alpha] = reflectionServices as [DescService, DescService];
   const registrations: Registration[] = [
     ...api,
     { service: Health, impl: createHealthService(health, opts.maxHealthWatches) },
-    { service: ServerReflection, impl: createReflectionService(reflected) },
+    { service: reflectionV1, impl: createReflectionService(reflection) as ServiceImpl<DescService> },
+    { service: reflectionV1alpha, impl: createReflectionV1alphaService(reflection) as ServiceImpl<DescService> },
   ];
 
   const routes = (router: ConnectRouter) => {
     for (const { service, impl } of registrations) router.service(service, impl);
   };
-  const accessOf = createAccessTable([Health, ServerReflection, ClientAuthService]);
+  const accessOf = createAccessTable([Health, ...reflectionServices, ClientAuthService]);
   const handler = createNodeAdapter({
     logger: opts.logger,
     routes,
@@ -228,8 +237,9 @@ export function createApp(opts: AppOptions): App {
       createLoggingInterceptor(opts.logger),
       createErrorInterceptor(opts.logger),
       createScopeInterceptor(accessOf),
-      createLimitsInterceptor({ ...defaultCallLimits, ...opts.callLimits }),
       createDeadlineInterceptor(shutdown.signal),
+      // Inside the call scope, so it can charge each call the work it was billed (work-units.ts).
+      createLimitsInterceptor({ ...defaultCallLimits, ...opts.callLimits }),
     ],
     fallback: createProbes({ health, store: opts.store }),
   });
@@ -256,6 +266,7 @@ export function createApp(opts: AppOptions): App {
     server,
     h2c,
     health,
+    reflection,
     sweep,
     openStreams: () => hub.count(),
     async shutdown(graceMs) {

@@ -4,13 +4,18 @@ import type { Budget } from "./call-limits.js";
 /** How long to suggest waiting when calls in progress are at their cap: no end time is known, and one usually ends within this. */
 export const busyRetryMs = 100;
 
-/** A call let through, to be released when it ends, or why it was not and when to retry. */
-export type Admission = { release(): void } | { refused: "rate" | "calls"; retryAfterMs: number };
+/**
+ * A call let through, to be released when it ends with the work it did beyond its price (see
+ * domain/work-units.ts), or why it was not and when to retry.
+ */
+export type Admission = { release(work?: number): void } | { refused: "rate" | "calls"; retryAfterMs: number };
 
 export interface Budgets {
   /**
    * Lets one call costing `cost` through, or refuses it. A call that `holds` counts as in
-   * progress until released. Nothing is spent on a refused call.
+   * progress until released, and its work is spent then: a dear call may leave its caller's
+   * bucket in debt (down to minus one burst), which later calls wait out. Nothing is spent on
+   * a refused call.
    */
   admit(key: string, cost: number, holds: boolean, now: number): Admission;
   /** Callers remembered; for tests. */
@@ -48,10 +53,11 @@ export function createBudgets(budget: Budget, maxKeys: number): Budgets {
       const held = account;
       let done = false;
       return {
-        release() {
+        release(work = 0) {
           if (done) return;
           done = true;
           held.calls--;
+          if (work > 0) held.tokens = Math.max(-budget.burst, held.tokens - work);
         },
       };
     },

@@ -24,6 +24,8 @@ export interface CatalogReasonOptions {
   /** The compressions the router accepts: a Connect unary error body may be compressed with one. */
   compressions: readonly Compression[];
   onReplaced?: (r: Replaced) => void;
+  /** The request size cap, told to clients refused for exceeding it. */
+  maxRequestBytes?: number;
 }
 
 /**
@@ -33,14 +35,14 @@ export interface CatalogReasonOptions {
  * wrapper replaces them in the response, in the wire form of each protocol: Connect unary JSON,
  * Connect end-stream, gRPC and gRPC-Web trailers. Errors that carry a catalog reason are left alone.
  */
-export function withCatalogReasons(handler: UniversalHandler, { compressions, onReplaced = () => {} }: CatalogReasonOptions): UniversalHandler {
+export function withCatalogReasons(handler: UniversalHandler, { compressions, onReplaced = () => {}, maxRequestBytes }: CatalogReasonOptions): UniversalHandler {
   const procedure = `${handler.service.typeName}/${handler.method.name}`;
   const wrapped = async (req: UniversalServerRequest): Promise<UniversalServerResponse> => {
     const arrived = performance.now();
     const res = await handler(req);
     const fix = (original: ConnectError) => {
       const started = req.contextValues?.get(callStartedKey) === true;
-      const sent = catalogErrorOf(original, started, handler);
+      const sent = catalogErrorOf(original, started, handler, maxRequestBytes);
       if (sent) onReplaced({ request: req, procedure, original, sent, started, ms: performance.now() - arrived });
       return sent;
     };
@@ -61,9 +63,9 @@ type Fix = (error: ConnectError) => ConnectError | undefined;
  * started, Connect was reading the request, so the fault is the client's; after, an error
  * without a reason is Connect failing on the response, which is ours.
  */
-function catalogErrorOf(error: ConnectError, started: boolean, handler: UniversalHandler): ConnectError | undefined {
+function catalogErrorOf(error: ConnectError, started: boolean, handler: UniversalHandler, maxBytes?: number): ConnectError | undefined {
   if (error.findDetails(ErrorInfoSchema).length > 0) return undefined;
-  if (!started) return requestErrorOf(error, handler.method.input);
+  if (!started) return requestErrorOf(error, handler.method.input, maxBytes);
   if (error.code === Code.Internal || error.code === Code.Unknown) return reasonError("INTERNAL", "internal error");
   return undefined;
 }

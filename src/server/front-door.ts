@@ -12,6 +12,10 @@ export interface FrontDoor {
   close(graceMs: number, drain: () => void): Promise<void>;
 }
 
+/** Every address, IPv6 and IPv4 alike: localhost resolves to ::1 on many systems. */
+export const anyAddress = "::";
+const noIpv6 = new Set(["EAFNOSUPPORT", "EADDRNOTAVAIL", "EPROTONOSUPPORT"]);
+
 export function createFrontDoor(gate: ConnectionGate, accept: (socket: Socket, connection: Connection) => void): FrontDoor {
   const sockets = new Set<Socket>();
   const server = net.createServer((socket) => {
@@ -26,14 +30,23 @@ export function createFrontDoor(gate: ConnectionGate, accept: (socket: Socket, c
     accept(socket, connection);
   });
   return {
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          resolve(server.address() as AddressInfo);
+    async listen(port, host = anyAddress) {
+      const attempt = (h: string) =>
+        new Promise<AddressInfo>((resolve, reject) => {
+          server.once("error", reject);
+          // ipv6Only false: "::" takes IPv4 connections too, as IPv4-mapped addresses.
+          server.listen({ port, host: h, ipv6Only: false }, () => {
+            server.off("error", reject);
+            resolve(server.address() as AddressInfo);
+          });
         });
-      });
+      try {
+        return await attempt(host);
+      } catch (e) {
+        // A host without IPv6 (disabled in the kernel or the container) still serves IPv4.
+        if (host !== anyAddress || !noIpv6.has((e as NodeJS.ErrnoException).code ?? "")) throw e;
+        return attempt("0.0.0.0");
+      }
     },
     async close(graceMs, drain) {
       if (!server.listening) return;

@@ -1,6 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/health/v1/health_pb.js";
-import { reasonError } from "../service/connect-errors.js";
+import { DomainError } from "../domain/errors.js";
+import { connectErrorOf, reasonError } from "../service/connect-errors.js";
 
 export { Status as ServingStatus };
 
@@ -50,7 +51,9 @@ export function createHealthService(state: HealthState, maxWatches = 1_000): Ser
       return { statuses: Object.fromEntries([...state.all()].map(([name, status]) => [name, { status }])) };
     },
     async *watch(req, ctx) {
-      if (watches >= maxWatches) throw reasonError("TOO_MANY_STREAMS", `at most ${maxWatches} health watches may be open`);
+      if (watches >= maxWatches) {
+        throw connectErrorOf(new DomainError("TOO_MANY_STREAMS", `at most ${maxWatches} health watches may be open`, [], { limit: "health_watches", max: String(maxWatches) }));
+      }
       // Per the health protocol, an unknown service is reported, not refused, and may appear later.
       let pending: Status = state.get(req.service) ?? Status.SERVICE_UNKNOWN;
       let wake: (() => void) | undefined;

@@ -33,11 +33,11 @@ export function createNodeAdapter(options: NodeAdapterOptions): RequestHandler {
     acceptCompression: compressions,
     jsonOptions: strictJson,
     ...options,
-    interceptors: [createRequestInputInterceptor(), ...(options.interceptors ?? [])],
+    interceptors: [createRequestInputInterceptor(options.readMaxBytes), ...(options.interceptors ?? [])],
   });
   options.routes(router);
   const onReplaced = createReplacementLog(options.logger);
-  const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, withCatalogReasons(h, { compressions, onReplaced })]));
+  const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, withCatalogReasons(h, { compressions, onReplaced, ...(options.readMaxBytes !== undefined ? { maxRequestBytes: options.readMaxBytes } : {}) })]));
   return (req, res) => {
     const handler = paths.get((req.url ?? "").split("?", 2)[0] ?? "");
     if (!handler) return options.fallback(req, res);

@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { DomainError, type ErrorReason, type ErrorStatus } from "../domain/errors.js";
-import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 
 /** The google.rpc.ErrorInfo domain of every error the service raises. */
 export const errorDomain = "sessionflow.v1";
@@ -29,7 +30,9 @@ export function connectErrorOf(error: DomainError): ConnectError {
   const badRequest = violations.length
     ? [{ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: violations }) }]
     : [];
-  return new ConnectError(error.message, codes[error.status], undefined, [...details, ...badRequest]);
+  const delay = error.retryDelayMs;
+  const retry = delay !== undefined ? [{ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(Math.max(0, Math.ceil(delay))) }) }] : [];
+  return new ConnectError(error.message, codes[error.status], undefined, [...details, ...badRequest, ...retry]);
 }
 
 export function reasonError(reason: ErrorReason, message: string): ConnectError {

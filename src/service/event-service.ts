@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { Clock } from "../domain/clock.js";
 import { DomainError } from "../domain/errors.js";
 import type { EventHub } from "../domain/event-hub.js";
@@ -29,8 +29,17 @@ const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
 
 export function createEventService(opts: EventServiceOptions): ServiceImpl<typeof EventService> {
   const { sessions, hub, heartbeatMs } = opts;
-  const endIfShuttingDown = (resume: Record<string, string>) => {
+  /**
+   * A stream that ends without its terminal event must not end cleanly: for WatchSession a clean
+   * end means the terminal event came. Draining and a passed deadline end it with an error saying
+   * where to resume; a client that cancelled is gone, so nothing is sent.
+   */
+  const endIfStopped = (ctx: HandlerContext, resume: Record<string, string>) => {
     if (opts.shuttingDown()) throw new DomainError("SHUTTING_DOWN", "the server is shutting down; resume the stream", [], resume);
+    const reason: unknown = ctx.signal.reason;
+    if (ctx.signal.aborted && reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) {
+      throw new DomainError("DEADLINE_EXCEEDED", "the stream's deadline passed; resume the stream", [], resume);
+    }
   };
   /** A WatchSession resumes by sequence, so its errors say which sequence to resume after. */
   const bySequence = (last: number) => ({ resume_after_sequence: String(last) });
@@ -61,7 +70,7 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
           yield { event: view.event(feedEventToProto(fe)) };
           if (terminalEventTypes.has(fe.event.type)) return;
         }
-        endIfShuttingDown(bySequence(last));
+        endIfStopped(ctx, bySequence(last));
       } catch (e) {
         if (e instanceof DomainError && e.metadata["resume_cursor"] !== undefined) {
           throw new DomainError(e.reason, e.message, e.violations, bySequence(last));
@@ -112,7 +121,7 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
           yield create(WatchEventsResponseSchema, { kind: { case: "event", value: feedEventToProto(next.value) } });
           pending = events.next();
         }
-        endIfShuttingDown({ resume_cursor: subscription.cursor });
+        endIfStopped(ctx, { resume_cursor: subscription.cursor });
       } finally {
         subscription.close();
         void events.return?.(undefined);

@@ -146,7 +146,8 @@ export function sessionToProto(session: domain.Session, replacedBy?: string): Se
     analyses: session.analyses.map(analysisToProto),
     warningScreens: session.warningScreens.map(screenToProto),
     ...(session.outcome ? { outcome: outcomeToProto(session.outcome) } : {}),
-    lastEventSequence: BigInt(session.events.length),
+    // Sequences run 1, 2, 3… with no gaps, so the last one is the count; a summary holds only the last event.
+    lastEventSequence: BigInt(session.events.at(-1)?.sequence ?? 0),
     ...(session.risk ? { risk: riskToProto(session.risk) } : {}),
     decision: decisionToProto(session.decision),
     checks: session.checks.map(checkToProto),

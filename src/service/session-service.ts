@@ -8,7 +8,7 @@ import type { Viewer } from "./client-view.js";
 import { principalFor, principalOf, requestContext } from "./context.js";
 import { auditRecordToProto, sessionToProto, stateFromProto } from "./mapping.js";
 import { clampPageSize, decodePageToken, encodePageToken } from "./page-token.js";
-import { pageSizes, sessionInView, sessionPage, viewOf } from "./session-view.js";
+import { chargeRead, pageSizes, sessionInView, sessionPage, viewOf } from "./session-view.js";
 import { createValidator, isRegionCode, isWorkflowName, requireSessionId } from "./validation.js";
 
 const procedure = (method: string) => `/${SessionService.typeName}/${method}`;
@@ -23,6 +23,7 @@ export function createSessionService(sessions: SessionUseCases, links: LinkUseCa
       v.throwIfInvalid();
       const { tenantId } = principalFor(ctx, req.sessionId);
       const view = await sessions.get(tenantId, req.sessionId.toLowerCase());
+      chargeRead(view.session, shown);
       return { session: (await viewer(ctx)).session(sessionInView(view.session, shown, view.replacedBy)) };
     },
 
@@ -47,7 +48,10 @@ export function createSessionService(sessions: SessionUseCases, links: LinkUseCa
 
     async issueLink(req, ctx) {
       requireSessionId(req.sessionId);
-      const rc = requestContext(ctx, procedure("IssueLink"), "");
+      const v = createValidator();
+      v.uuid(req.requestId, "request_id");
+      v.throwIfInvalid();
+      const rc = requestContext(ctx, procedure("IssueLink"), req.requestId);
       return links.issueLink(rc, req.sessionId.toLowerCase());
     },
 
@@ -68,7 +72,8 @@ export function createSessionService(sessions: SessionUseCases, links: LinkUseCa
       const limit = clampPageSize(req.pageSize, pageSizes[view].fallback, pageSizes[view].max);
       const beforeId = decodePageToken(req.pageToken, filter);
       // One extra row tells whether another page exists without a count query.
-      const rows = await sessions.list(tenantId, { ...filter, limit: limit + 1, ...(beforeId ? { beforeId } : {}) });
+      // A BASIC page needs only summaries, which spares the store reading whole histories.
+      const rows = await sessions.list(tenantId, { ...filter, limit: limit + 1, summary: view === "BASIC", ...(beforeId ? { beforeId } : {}) });
       const page = sessionPage(rows, view, limit);
       return { sessions: page.sessions, nextPageToken: page.more && page.lastId ? encodePageToken(page.lastId, filter) : "" };
     },

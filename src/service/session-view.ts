@@ -1,5 +1,6 @@
 import { toBinary } from "@bufbuild/protobuf";
 import type * as domain from "../domain/session.js";
+import { chargeBytes } from "../domain/work-units.js";
 import { SessionSchema, type Session } from "../../gen/sessionflow/v1/session_pb.js";
 import { SessionView } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { sessionToProto } from "./mapping.js";
@@ -30,13 +31,25 @@ export function sessionPage(rows: readonly domain.Session[], view: ViewName, lim
   let bytes = 0;
   for (const row of rows.slice(0, limit)) {
     if (view === "FULL") {
-      bytes += encodedSize(row);
-      if (bytes > fullPageBytes && sessions.length > 0) break;
+      const size = encodedSize(row);
+      if (bytes + size > fullPageBytes && sessions.length > 0) break;
+      bytes += size;
     }
     sessions.push(sessionInView(row, view));
   }
+  chargeBytes(bytes);
   return { sessions, ...(sessions.length ? { lastId: rows[sessions.length - 1]!.id } : {}), more: rows.length > sessions.length };
 }
+
+/**
+ * Bills a read of one session in `view` for its size. Only sessions with long histories are
+ * measured (a short one is a few KiB, within the call's own price), so ordinary reads never
+ * encode twice.
+ */
+export function chargeRead(session: domain.Session, view: ViewName): void {
+  if (view === "FULL" && session.submissions.length + session.events.length > longHistory) chargeBytes(encodedSize(session));
+}
+const longHistory = 64;
 
 /**
  * A session's encoded size in the FULL view. The embedded store hands out the same frozen

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { issueApiKey } from "../../src/domain/api-key.js";
 import { createAuthBackoff } from "../../src/server/auth-backoff.js";
-import { getSessionAs, openSession, unknownKey } from "./auth-calls.js";
+import { exchangeAs, getSessionAs, openSession, unknownKey } from "./auth-calls.js";
 import { startAuthServer, type AuthServer } from "./auth-server.js";
 
 /** Five failures at once, then one a minute every 10 s. */
@@ -31,6 +31,27 @@ describe("repeated failed authentication from one source", () => {
     expect(lookups).toBe(5);
     server.clock.advance(4_000);
     expect((await getSessionAs(server.url, { credential: unknownKey(6) })).retryMs).toBe(6_000);
+  });
+
+  it("counts unknown link tokens as failures: ExchangeLinkToken backs off too, without asking the store", async () => {
+    await start();
+    const findByLinkTokenHash = server.store.sessions.findByLinkTokenHash.bind(server.store.sessions);
+    let linkLookups = 0;
+    server.store.sessions.findByLinkTokenHash = (hash) => (linkLookups++, findByLinkTokenHash(hash));
+    const guess = (i: number) => `guess${String(i).padStart(40, "0")}`;
+    for (let i = 0; i < 4; i++) expect(await exchangeAs(server.url, guess(i))).toEqual({ code: "NotFound", reason: "LINK_INVALID" });
+    expect(await exchangeAs(server.url, guess(4))).toEqual({ code: "NotFound", reason: "LINK_INVALID", retryMs: 10_000 });
+    expect(linkLookups).toBe(5);
+    // Backing off: refused before any lookup, with the delay; API-key failures count against the same source.
+    expect(await exchangeAs(server.url, guess(5))).toEqual({ ...refused, retryMs: 10_000 });
+    expect(await getSessionAs(server.url, { credential: unknownKey(0) })).toEqual({ ...refused, retryMs: 10_000 });
+    expect(linkLookups).toBe(5);
+    // Another address is not held back.
+    await server.close();
+    await start({ trustedProxyHops: 1 });
+    for (let i = 0; i < 5; i++) await exchangeAs(server.url, guess(i), { forwardedFor: "203.0.113.7" });
+    expect((await exchangeAs(server.url, guess(9), { forwardedFor: "203.0.113.7" })).code).toBe("Unauthenticated");
+    expect(await exchangeAs(server.url, guess(9), { forwardedFor: "198.51.100.2" })).toEqual({ code: "NotFound", reason: "LINK_INVALID" });
   });
 
   it("counts failures over every protocol and both ports against the one source", async () => {

@@ -33,13 +33,7 @@ export async function getSessionAs(url: string, caller: Caller, sessionId = "019
     await createClient(SessionService, transport).getSession({ sessionId });
     return { code: "OK" };
   } catch (e) {
-    const error = ConnectError.from(e);
-    const delay = error.findDetails(RetryInfoSchema)[0]?.retryDelay;
-    return {
-      code: Code[error.code],
-      ...(error.findDetails(ErrorInfoSchema)[0] ? { reason: error.findDetails(ErrorInfoSchema)[0]!.reason } : {}),
-      ...(delay ? { retryMs: Number(delay.seconds) * 1000 + Math.round(delay.nanos / 1e6) } : {}),
-    };
+    return outcomeOf(e);
   }
 }
 
@@ -53,3 +47,24 @@ export async function openSession(url: string, key: string): Promise<{ sessionId
 
 /** An API key in the right shape that no server issued. */
 export const unknownKey = (i: number) => `sf_k_${i.toString(16).padStart(12, "0")}_${"x".repeat(43)}`;
+
+/** ExchangeLinkToken of `linkToken` from `caller`'s address: OK when it was exchanged. */
+export async function exchangeAs(url: string, linkToken: string, caller: Caller = {}): Promise<Outcome> {
+  const auth = createClient(ClientAuthService, createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [headers(caller)] }));
+  try {
+    await auth.exchangeLinkToken({ linkToken });
+    return { code: "OK" };
+  } catch (e) {
+    return outcomeOf(e);
+  }
+}
+
+function outcomeOf(e: unknown): Outcome {
+  const error = ConnectError.from(e);
+  const delay = error.findDetails(RetryInfoSchema)[0]?.retryDelay;
+  return {
+    code: Code[error.code],
+    ...(error.findDetails(ErrorInfoSchema)[0] ? { reason: error.findDetails(ErrorInfoSchema)[0]!.reason } : {}),
+    ...(delay ? { retryMs: Number(delay.seconds) * 1000 + Math.round(delay.nanos / 1e6) } : {}),
+  };
+}

@@ -35,13 +35,14 @@ describe("per-tenant and per-process call limits", () => {
   const submitter = (key: string) => createClient(SubmissionService, transportFor("grpc-h2", server!.url, key));
 
   it("refuses a tenant past its rate with RATE_LIMITED and a RetryInfo delay after which it passes; other tenants are untouched", async () => {
-    await start({ callLimits: { tenant: { ratePerSecond: 10, burst: 3, maxCalls: 100 } } });
+    // A token every 250 ms: the three calls that empty the bucket finish well within that, even on a busy machine.
+    await start({ callLimits: { tenant: { ratePerSecond: 4, burst: 3, maxCalls: 100 } } });
     const acme = submitter(server!.key);
     for (let i = 0; i < 3; i++) await acme.submit({ workflow: "kyc" });
     const refused = await refusalOf(acme.submit({ workflow: "kyc" }));
     expect(refused).toMatchObject({ code: Code.ResourceExhausted, reason: "RATE_LIMITED", metadata: { limit: "tenant_rate" } });
     expect(refused!.retryMs).toBeGreaterThan(0);
-    expect(refused!.retryMs).toBeLessThanOrEqual(100);
+    expect(refused!.retryMs).toBeLessThanOrEqual(250);
 
     expect(await refusalOf(submitter(server!.otherKey).submit({ workflow: "kyc" }))).toBeUndefined();
     await sleep(refused!.retryMs! + 20);

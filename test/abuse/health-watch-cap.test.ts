@@ -22,7 +22,7 @@ describe("unauthenticated grpc.health.v1.Health/Watch streams", () => {
         (e: unknown) => ConnectError.from(e),
       );
       expect(refused?.code).toBe(Code.ResourceExhausted);
-      expect(refused?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("TOO_MANY_STREAMS");
+      expect(refused?.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "TOO_MANY_STREAMS", metadata: { limit: "health_watches", max: "3" } });
 
       watches.shift()!.stop();
       await expect.poll(async () => openWatch(transport).then((w) => (watches.push(w), true), () => false), { timeout: 2_000 }).toBe(true);

@@ -6,7 +6,7 @@ import { trailerParse } from "@connectrpc/connect/protocol-grpc-web";
 import http2 from "node:http2";
 import { afterAll, beforeAll } from "vitest";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { ErrorInfoSchema, type ErrorInfo } from "../../gen/google/rpc/error_details_pb.js";
+import { BadRequestSchema, ErrorInfoSchema, type ErrorInfo } from "../../gen/google/rpc/error_details_pb.js";
 
 /**
  * Sends hand-made request bodies, so tests can send what no generated client would: broken
@@ -24,6 +24,8 @@ export interface RawAnswer {
   code: Code | 0;
   message: string;
   errorInfo: ErrorInfo[];
+  /** The fields google.rpc.BadRequest names, if any. */
+  fields?: string[];
   /** Everything the server sent that a client could read: headers, body, decoded error details. */
   visible: string;
 }
@@ -77,6 +79,7 @@ function answerOf(error: ConnectError | undefined, raw: string): RawAnswer {
     code: error.code,
     message: error.rawMessage,
     errorInfo: error.findDetails(ErrorInfoSchema),
+    fields: error.findDetails(BadRequestSchema).flatMap((b) => b.fieldViolations.map((v) => v.field)),
     visible: [raw, error.rawMessage, ...details].join("\n"),
   };
 }

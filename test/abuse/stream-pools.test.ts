@@ -30,12 +30,12 @@ describe("stream caps for front ends", () => {
     const refusals: (Refusal | undefined)[] = [];
     for (let i = 0; i < 6; i++) refusals.push(await watch(asClient, frontEnd.sessionId, open));
     expect(refusals.slice(0, 2)).toEqual([undefined, undefined]);
-    for (const r of refusals.slice(2)) expect(r).toMatchObject({ reason: "TOO_MANY_STREAMS", metadata: { limit: "client_session" } });
+    for (const r of refusals.slice(2)) expect(r).toMatchObject({ reason: "TOO_MANY_STREAMS", metadata: { limit: "client_session", max: "2" } });
 
     // The tenant's own budget is whole.
     const backend = transportFor("grpc-h2", server.url, server.key);
     for (let i = 0; i < 5; i++) expect(await watch(backend, frontEnd.sessionId, open)).toBeUndefined();
-    expect(await watch(backend, frontEnd.sessionId, open)).toMatchObject({ reason: "TOO_MANY_STREAMS", metadata: { limit: "tenant" } });
+    expect(await watch(backend, frontEnd.sessionId, open)).toMatchObject({ reason: "TOO_MANY_STREAMS", metadata: { limit: "tenant", max: "5" } });
     expect(server.app.openStreams()).toBe(7);
   });
 

@@ -56,7 +56,7 @@ describe("strict input: unknown fields and enum values", () => {
 
   const sessionCount = async () => (await env.server.store.sessions.list("acme", { limit: 1000 })).length;
 
-  it.each(["connect-json", "grpc-web-json", "grpc-json"] as const)("refuses a misspelled JSON field over %s and creates no session", async (protocol) => {
+  it.each(["connect-json", "grpc-web-json", "grpc-json"] as const)("refuses a misspelled JSON field over %s, naming it, and creates no session", async (protocol) => {
     const before = await sessionCount();
     const json = JSON.stringify({ sessionID: someId, workflow: "bank-signup", identity: { fullName: "Alice" } });
     const body = new Uint8Array(Buffer.from(json));
@@ -64,7 +64,24 @@ describe("strict input: unknown fields and enum values", () => {
     const answer = await env.raw.call({ protocol, method: SubmissionService.method.submit, body: framed, key: env.server.keys.acme });
     expect(answer.code).toBe(Code.InvalidArgument);
     expect(answer.errorInfo[0]?.reason).toBe("INVALID_REQUEST");
+    // The field it resembles, by its schema name: the key as sent is never repeated.
+    expect(answer.fields).toEqual(["session_id"]);
     expect(await sessionCount()).toBe(before);
+  });
+
+  it.each([
+    ["a nested misspelled field", { workflow: "bank-signup", identity: { fullname: "Alice" } }, "identity.full_name"],
+    ["a misspelled field in a streaming request", undefined, "session_id"],
+  ])("names %s without repeating its value", async (_what, request, field) => {
+    const streaming = request === undefined;
+    const json = JSON.stringify(request ?? { sessionID: someId });
+    const body = new Uint8Array(Buffer.from(json));
+    const method = streaming ? EventService.method.watchSession : SubmissionService.method.submit;
+    const answer = await env.raw.call({ protocol: "connect-json", method, body: streaming ? Uint8Array.from([0, 0, 0, 0, body.length, ...body]) : body, key: env.server.keys.acme });
+    expect(answer.code).toBe(Code.InvalidArgument);
+    expect(answer.fields).toEqual([field]);
+    expect(answer.visible).not.toContain("Alice");
+    expect(answer.visible).not.toContain(someId);
   });
 
   it("refuses an unknown state name instead of listing every session", async () => {
@@ -75,7 +92,10 @@ describe("strict input: unknown fields and enum values", () => {
       body: JSON.stringify({ states: ["FOO"] }),
     });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { code: string }).code).toBe("invalid_argument");
+    const error = (await res.json()) as { code: string; details?: { type: string; debug?: { fieldViolations?: { field: string }[] } }[] };
+    expect(error.code).toBe("invalid_argument");
+    expect(error.details?.find((d) => d.type === "google.rpc.BadRequest")?.debug?.fieldViolations?.map((v) => v.field)).toEqual(["states"]);
+    expect(JSON.stringify(error)).not.toContain("FOO");
   });
 
   it("knows every enum field of every request", () => {

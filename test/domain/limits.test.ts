@@ -10,7 +10,7 @@ describe("session limits", () => {
     const { session } = await h.links.create(h.ctx(), { workflow: "kyc", market: "", reference: "" });
     for (let i = 1; i < sessionLimits.links; i++) await h.links.issueLink(h.ctx(), session.id);
     const before = (await h.store.sessions.get("acme", session.id))!;
-    await expect(h.links.issueLink(h.ctx(), session.id)).rejects.toMatchObject({ reason: "SESSION_FULL", status: "resource-exhausted", metadata: { limit: "links" } });
+    await expect(h.links.issueLink(h.ctx(), session.id)).rejects.toMatchObject({ reason: "SESSION_FULL", status: "resource-exhausted", metadata: { limit: "links", max: String(sessionLimits.links) } });
     expect((await h.store.sessions.get("acme", session.id))!.version).toBe(before.version);
   });
 

@@ -133,7 +133,9 @@ describe("risk, decisions, checks and thresholds over the wire", () => {
       lists: { denyDomains: ["fraud.example"] },
     });
     expect(v1.config).toMatchObject({ version: 1n, reason: "older documents in HU", principal: expect.stringMatching(/^key:/) });
-    await expect(config.updateThresholds({ expectedVersion: 0n, reason: "racing", values: {} })).rejects.toSatisfy((e) => reason(e) === "STALE_CONFIGURATION");
+    await expect(config.updateThresholds({ expectedVersion: 0n, reason: "racing", values: {} })).rejects.toSatisfy(
+      (e) => reason(e) === "STALE_CONFIGURATION" && ConnectError.from(e).findDetails(ErrorInfoSchema)[0]?.metadata["current_version"] === "1",
+    );
     // An update replaces the whole configuration: what it leaves out returns to the defaults.
     await config.updateThresholds({
       expectedVersion: 1n,

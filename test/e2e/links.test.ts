@@ -2,7 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
 import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
 import { CheckService } from "../../gen/sessionflow/v1/check_service_pb.js";
@@ -63,6 +63,32 @@ describe("pre-initialized sessions, links and client tokens", () => {
     expect(recovered.url).not.toBe(created.url);
     await expect(auth.exchangeLinkToken({ linkToken: tokenOf(created.url) })).rejects.toSatisfy((e) => reasonOf(e) === "LINK_INVALID");
     expect((await auth.exchangeLinkToken({ linkToken: tokenOf(recovered.url) })).sessionId).toBe(created.session!.id);
+  });
+
+  it("replays IssueLink by request_id: a retry gets the same link and does not revoke it; a new request id issues another", async () => {
+    const { created } = await open();
+    const sessionId = created.session!.id;
+    const requestId = "6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f";
+    const first = await sessions.issueLink({ sessionId, requestId });
+    const retried = await sessions.issueLink({ sessionId, requestId: requestId.toUpperCase() });
+    expect(retried.url).toBe(first.url);
+    // The retry replaced nothing: the first call's link still works.
+    expect((await auth.exchangeLinkToken({ linkToken: tokenOf(first.url) })).sessionId).toBe(sessionId);
+    const trail = await sessions.getAuditTrail({ sessionId });
+    expect(trail.records.filter((r) => r.procedure.endsWith("IssueLink"))).toHaveLength(1);
+
+    const next = await sessions.issueLink({ sessionId, requestId: "7a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d" });
+    expect(next.url).not.toBe(first.url);
+    await expect(auth.exchangeLinkToken({ linkToken: tokenOf(first.url) })).rejects.toSatisfy((e) => reasonOf(e) === "LINK_INVALID");
+    // A late retry of the first request still answers what the first call answered, and revokes nothing.
+    expect((await sessions.issueLink({ sessionId, requestId })).url).toBe(first.url);
+    expect((await auth.exchangeLinkToken({ linkToken: tokenOf(next.url) })).sessionId).toBe(sessionId);
+
+    await expect(sessions.issueLink({ sessionId, requestId: "not-a-uuid" })).rejects.toSatisfy(
+      (e) => ConnectError.from(e).code === Code.InvalidArgument && ConnectError.from(e).findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field === "request_id",
+    );
+    // The same request id on another RPC is a different request.
+    await expect(sessions.transferSession({ sessionId, requestId })).rejects.toSatisfy((e) => reasonOf(e) === "IDEMPOTENCY_KEY_REUSED");
   });
 
   it("scopes a client token to its own session and the front-end procedures", async () => {

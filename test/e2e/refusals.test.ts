@@ -29,7 +29,7 @@ describe("refusals over the wire", () => {
     expect(error, "the call should have been refused").toBeInstanceOf(ConnectError);
     const info = error!.findDetails(ErrorInfoSchema)[0];
     const fields = error!.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field) ?? [];
-    return { code: error!.code, reason: info?.reason, domain: info?.domain, fields, message: error!.rawMessage };
+    return { code: error!.code, reason: info?.reason, domain: info?.domain, metadata: info?.metadata, fields, message: error!.rawMessage };
   }
 
   async function unchanged() {
@@ -77,7 +77,7 @@ describe("refusals over the wire", () => {
     // Over the cap, so Connect refuses it before any Sessionflow code runs.
     const huge = "x".repeat(100 * 1024);
     const r = await refusal(clientsFor(protocol, server.baseUrl, server.keys.acme).submissions.submit({ workflow: "bank-signup", identity: { fullName: huge } }));
-    expect(r).toMatchObject({ code: Code.ResourceExhausted, reason: "REQUEST_TOO_LARGE", domain: "sessionflow.v1" });
+    expect(r).toMatchObject({ code: Code.ResourceExhausted, reason: "REQUEST_TOO_LARGE", domain: "sessionflow.v1", metadata: { max_bytes: "65536" } });
     await unchanged();
   });
 
@@ -106,8 +106,8 @@ describe("refusals over the wire", () => {
     const forged = clientsFor("grpc-h2", server.baseUrl, "sf_k_000000000000_forged");
     expect(await refusal(forged.submissions.submit({ workflow: "bank-signup" }))).toMatchObject({ code: Code.Unauthenticated });
     const limited = clientsFor("connect-json-h1", server.baseUrl, server.keys.limited);
-    expect(await refusal(limited.sessions.getAuditTrail({ sessionId }))).toMatchObject({ code: Code.PermissionDenied, reason: "SCOPE_MISSING" });
-    expect(await refusal(limited.billing.getUsage({}))).toMatchObject({ code: Code.PermissionDenied, reason: "SCOPE_MISSING" });
+    expect(await refusal(limited.sessions.getAuditTrail({ sessionId }))).toMatchObject({ code: Code.PermissionDenied, reason: "SCOPE_MISSING", metadata: { required_scope: "audit" } });
+    expect(await refusal(limited.billing.getUsage({}))).toMatchObject({ code: Code.PermissionDenied, reason: "SCOPE_MISSING", metadata: { required_scope: "billing" } });
   });
 
   it("shows another tenant's session as unknown everywhere", async () => {

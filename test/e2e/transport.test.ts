@@ -55,6 +55,7 @@ describe("one port, every protocol", () => {
     expect(services.stdout.trim().split("\n")).toEqual([
       "grpc.health.v1.Health",
       "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection",
       "sessionflow.v1.AcknowledgementService",
       "sessionflow.v1.BillingService",
       "sessionflow.v1.CheckService",

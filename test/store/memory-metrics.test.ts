@@ -26,9 +26,19 @@ describe("the embedded store's metrics scan", () => {
 
     const passed = new Error("deadline passed");
     let asked = 0;
-    const scope = { stopReason: () => (++asked > 1 ? passed : undefined) };
+    const scope = { stopReason: () => (++asked > 1 ? passed : undefined), work: 0 };
     await expect(runInCall(scope, () => store.sessions.tallyMetrics("acme", query))).rejects.toBe(passed);
     expect(asked).toBe(2);
+    expect(scope.work).toBeCloseTo((2 * scanSlice) / 1000); // billed for the two slices it visited
+  });
+
+  it("bills the call for every session it visits, whatever it counts, as the other scans are", async () => {
+    const store = createMemoryStore();
+    await crowd(store, "acme", 2_345, until);
+    const scope = { stopReason: () => undefined, work: 0 };
+    await runInCall(scope, () => store.sessions.tallyMetrics("acme", { ...query, workflow: "none-of-these" }));
+    expect(scope.work).toBeCloseTo(2.345);
+    await store.close();
     await store.close();
   });
 });

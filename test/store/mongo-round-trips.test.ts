@@ -114,6 +114,24 @@ describe("MongoDB commands per RPC", () => {
     expect(late).toBeLessThan(early * 1.2);
   });
 
+  it("reads summaries for a BASIC listing: bytes in proportion to the sessions listed, not to their histories", async () => {
+    const { sessions, fake, store } = await setup();
+    const identity = { fullName: "Alice Liddell", email: "alice@example.com" };
+    const { session } = await sessions.submit(submit(undefined, { identity }));
+    const received = async (summary: boolean) => {
+      fake.resetCounters();
+      const [listed] = await store.sessions.list("acme", { limit: 2, summary });
+      expect(listed!.id).toBe(session.id);
+      return fake.bytesReceived;
+    };
+    const early = await received(true);
+    for (let i = 0; i < 150; i++) await sessions.submit(submit(session.id, { identity, step: `s${i}` }));
+    const whole = await received(false);
+    const late = await received(true);
+    expect(whole).toBeGreaterThan(early * 20);
+    expect(late).toBeLessThan(early * 1.5);
+  });
+
   it("computes GetMetrics in one aggregate command, whatever the filters and interval", async () => {
     const { sessions, measure, store } = await setup();
     await sessions.submit(submit());

@@ -6,6 +6,8 @@ import { defaultLifetimePolicy } from "../../src/domain/policy.js";
 import type { Session } from "../../src/domain/session.js";
 import { createSession } from "../../src/domain/stitching.js";
 import { DuplicateKeyError, type Store } from "../../src/domain/store.js";
+import { sessionInView } from "../../src/service/session-view.js";
+import { createDomainHarness } from "../support/domain-harness.js";
 import { metricsContractCases } from "./metrics-contract.js";
 
 /**
@@ -170,6 +172,17 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.sessions.list("acme", { limit: 100, states: ["RESOLVED"] })).map((s) => s.id)).toEqual([made[3]!.id]);
       const window = await store.sessions.list("acme", { limit: 100, createTimeStart: made[2]!.createTime, createTimeEnd: made[4]!.createTime });
       expect(window.map((s) => s.id)).toEqual([made[3]!.id, made[2]!.id]);
+    });
+
+    it("lists summaries that show what the BASIC view shows, whatever the store leaves out", async () => {
+      const h = createDomainHarness(store);
+      const first = await h.sessions.submit(h.submit({ tenantId: "acme", workflow: "kyc", identity: { fullName: "Alice Example", email: "alice@example.com" } }));
+      for (const step of ["phone", "address"]) await h.sessions.submit(h.submit({ tenantId: "acme", workflow: "kyc", sessionId: first.session.id, step }));
+      const whole = await store.sessions.get("acme", first.session.id);
+      expect(whole!.events.length).toBeGreaterThan(1);
+      const [summary] = await store.sessions.list("acme", { limit: 10, summary: true });
+      expect(sessionInView(summary!, "BASIC")).toEqual(sessionInView(whole!, "BASIC"));
+      expect(sessionInView(summary!, "BASIC").lastEventSequence).toBe(BigInt(whole!.events.length));
     });
 
     it("lists billable events oldest first, skipping sessions that do not bill, and counts usage", async () => {

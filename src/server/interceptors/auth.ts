@@ -1,5 +1,5 @@
 import { requestIdOf } from "../request-id.js";
-import type { Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { hashApiKey, type ApiKeyRepository, type Principal, type Scope } from "../../domain/api-key.js";
 import { clientTokenPrefix, type ClientClaim } from "../../domain/tokens.js";
@@ -10,8 +10,9 @@ import { createApiKeyCache } from "../api-key-cache.js";
 import { createAuthBackoff } from "../auth-backoff.js";
 import { createAuthFailureLog, type AuthFailure } from "../auth-failure-log.js";
 import type { AuthLimits } from "../auth-limits.js";
-import { authRefusal } from "../auth-refusal.js";
+import { authRefusal, withRetryInfo } from "../auth-refusal.js";
 import { peerAddressKey, sourceOf } from "../request-source.js";
+import { ClientAuthService } from "../../../gen/sessionflow/v1/client_auth_service_pb.js";
 
 export interface AuthOptions {
   apiKeys: ApiKeyRepository;
@@ -29,6 +30,7 @@ const messages = {
   "api-key": "the API key is not valid",
   "client-token": "the client token is not valid or has expired; open the link again",
 } as const;
+const backingOff = "too many failed attempts to authenticate from this address; retry after the delay given";
 
 /**
  * Establishes who is calling, from `Authorization: Bearer <api key or client token>`; what the
@@ -39,6 +41,9 @@ const messages = {
  * lookup, except for credentials checked without one (client tokens) or that the store has
  * accepted before (known API keys), so a neighbour's failures behind one address do not lock
  * out a working client.
+ *
+ * ExchangeLinkToken needs no credential, but its link token is one: an unknown link spends the
+ * source's allowance like a wrong key, and a source backing off is refused before the lookup.
  */
 export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, limits, logger, now }: AuthOptions): Interceptor {
   const backoff = createAuthBackoff({ ...limits, now });
@@ -64,9 +69,32 @@ export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, li
     return key && { tenantId: key.tenantId, name: `key:${key.id}`, scopes: new Set(key.scopes) };
   }
 
+  /** ExchangeLinkToken, with the source backing off after unknown links as after wrong keys. */
+  async function exchange(req: UnaryRequest | StreamRequest, next: Parameters<Interceptor>[0], source: string) {
+    const procedure = `${req.service.typeName}/${req.method.name}`;
+    const waiting = backoff.retryAfterMs(source);
+    if (waiting > 0) {
+      failures.record({ source, procedure, credential: "link-token", retryAfterMs: waiting });
+      throw authRefusal(backingOff, waiting);
+    }
+    try {
+      return await next(req);
+    } catch (e) {
+      // NOT_FOUND is this method's answer for an unknown (or superseded) link, and only for that.
+      if (e instanceof ConnectError && e.code === Code.NotFound) {
+        const retryAfterMs = backoff.fail(source);
+        failures.record({ source, procedure, credential: "link-token", retryAfterMs });
+        if (retryAfterMs > 0) withRetryInfo(e, retryAfterMs);
+      }
+      throw e;
+    }
+  }
+
   return (next) => async (req) => {
-    if (accessOf(req.service.typeName, req.method.name) === "public") return next(req);
+    const isPublic = accessOf(req.service.typeName, req.method.name) === "public";
+    if (isPublic && req.service.typeName !== ClientAuthService.typeName) return next(req);
     const source = sourceOf(req.contextValues.get(peerAddressKey), req.header.get("x-forwarded-for"), limits.trustedProxyHops);
+    if (isPublic) return exchange(req, next, source);
     const credential = /^Bearer\s+(\S+)$/i.exec(req.header.get("authorization") ?? "")?.[1];
     const call = { rid: requestIdOf(req.header.get("x-request-id")), procedure: `${req.service.typeName}/${req.method.name}` };
     const principal = credential === undefined ? undefined : await authenticate(credential, source, call);
@@ -79,6 +107,6 @@ export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, li
     const retryAfterMs = waiting > 0 ? waiting : backoff.fail(source);
     const kind: AuthFailure["credential"] = credential === undefined ? "none" : credential.startsWith(clientTokenPrefix) ? "client-token" : "api-key";
     failures.record({ source, procedure: `${req.service.typeName}/${req.method.name}`, credential: kind, retryAfterMs });
-    throw authRefusal(waiting > 0 ? "too many failed attempts to authenticate from this address; retry after the delay given" : messages[kind], retryAfterMs);
+    throw authRefusal(waiting > 0 ? backingOff : messages[kind], retryAfterMs);
   };
 }

@@ -13,6 +13,7 @@ export function createDeadlineInterceptor(draining: AbortSignal): Interceptor {
     if (req.stream) return next(req);
     const deadline = deadlineOf(req.header, Date.now());
     const scope: CallScope = {
+      work: 0,
       stopReason() {
         if (!req.signal.aborted || draining.aborted) return undefined;
         const reason: unknown = req.signal.reason;

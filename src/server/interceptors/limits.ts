@@ -1,10 +1,8 @@
-import { create } from "@bufbuild/protobuf";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import type { ConnectError, Interceptor } from "@connectrpc/connect";
+import { workCharged } from "../../domain/call-scope.js";
 import { DomainError, type ErrorReason } from "../../domain/errors.js";
 import { connectErrorOf } from "../../service/connect-errors.js";
 import { principalKey } from "../../service/context.js";
-import { RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { Health } from "../../../gen/health/v1/health_pb.js";
 import { busyRetryMs, createBudgets } from "../budgets.js";
 import type { CallLimits } from "../call-limits.js";
@@ -25,7 +23,10 @@ const scans = new Set([
 
 /**
  * Spends each call against its caller's budget (calls per second and calls in progress), so
- * one tenant cannot crowd out the others, and caps calls in progress per process. A front end's
+ * one tenant cannot crowd out the others, and caps calls in progress per process. A unary
+ * call also spends the work it was charged while it ran (sessions scanned, large answers), so
+ * a budget bounds event-loop time, not only a count of calls; this interceptor therefore runs
+ * inside the call scope the deadline interceptor opens. A front end's
  * client token has a budget of its own, per session, and never spends its tenant's: a busy front
  * end cannot lock its backends out. Streams spend rate only; the event hub caps how many stay open.
  * Runs after authentication, which names the caller; unauthenticated calls meet the process cap only.
@@ -41,7 +42,7 @@ export function createLimitsInterceptor(limits: CallLimits, now: () => number = 
     if (holds && calls >= limits.maxCalls) {
       throw limited("OVERLOADED", "this replica has as many calls in progress as it accepts; retry after the RetryInfo delay", busyRetryMs, "process_calls");
     }
-    let release = () => {};
+    let release: (work?: number) => void = () => {};
     const principal = req.contextValues.get(principalKey);
     if (principal) {
       const client = principal.sessionId !== undefined;
@@ -61,14 +62,12 @@ export function createLimitsInterceptor(limits: CallLimits, now: () => number = 
       return await next(req);
     } finally {
       calls--;
-      release();
+      release(workCharged());
     }
   };
 }
 
 /** RESOURCE_EXHAUSTED with its catalog reason, the budget in ErrorInfo.metadata["limit"], and when to retry. */
 function limited(reason: ErrorReason, message: string, retryAfterMs: number, limit: string): ConnectError {
-  const error = connectErrorOf(new DomainError(reason, message, [], { limit }));
-  error.details.push({ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(retryAfterMs) }) });
-  return error;
+  return connectErrorOf(new DomainError(reason, message, [], { limit }, retryAfterMs));
 }

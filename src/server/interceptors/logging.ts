@@ -1,23 +1,37 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { loggerKey } from "../../service/context.js";
+import { loggerKey, principalKey } from "../../service/context.js";
+import { createLogSampler } from "../log-sampler.js";
 import { requestIdOf } from "../request-id.js";
 
 /**
  * One child logger per request carrying the request id and procedure. It logs the outcome,
  * never the messages: requests hold personal data, and the redaction config is only a backstop.
  * The request id is the client's only when it cannot be a secret (see request-id.ts).
+ *
+ * Calls refused for a limit (RESOURCE_EXHAUSTED) are sampled per tenant: a client that never
+ * backs off would otherwise write a line per refusal, as fast as it can send. Every other line
+ * is bounded by the calls the limits let through.
  */
-export function createLoggingInterceptor(logger: Logger): Interceptor {
+export function createLoggingInterceptor(logger: Logger, now: () => number = () => performance.now()): Interceptor {
+  const refusals = createLogSampler({
+    perKey: refusalLinesPerTenant,
+    lines: refusalLines,
+    trackedKeys: 10_000,
+    now,
+    onSuppressed: ({ suppressed, keys, windowMs }) => logger.warn({ suppressed, tenants: keys, windowMs }, "calls refused for limits not logged"),
+  });
   return (next) => async (req) => {
     const rid = requestIdOf(req.header.get("x-request-id"));
     const log = logger.child({ rid, procedure: `${req.service.typeName}/${req.method.name}` });
     req.contextValues.set(loggerKey, log);
     const started = performance.now();
     const done = (e?: unknown) => {
-      const code = e === undefined ? "ok" : Code[ConnectError.from(e).code];
+      const error = e === undefined ? undefined : ConnectError.from(e);
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      log[e === undefined ? "info" : "warn"]({ code, ms }, "rpc");
+      if (error?.code !== Code.ResourceExhausted || refusals.admit(req.contextValues.get(principalKey)?.tenantId ?? "")) {
+        log[error ? "warn" : "info"]({ code: error ? Code[error.code] : "ok", ms }, "rpc");
+      }
       // A refused call tells its client the id too (a header in Connect, a trailer in gRPC).
       if (e instanceof ConnectError) e.metadata.set("x-request-id", rid);
     };
@@ -45,3 +59,7 @@ export function createLoggingInterceptor(logger: Logger): Interceptor {
     }
   };
 }
+
+/** Refusals for limits logged per tenant, and in all, per minute. */
+const refusalLinesPerTenant = 10;
+const refusalLines = 100;

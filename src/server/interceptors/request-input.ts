@@ -11,17 +11,17 @@ export const callStartedKey = createContextKey(false, { description: "call start
  * and turns any failure to read a stream's messages into the client's error (requestErrorOf),
  * including a server-streaming request with no message or more than one.
  */
-export function createRequestInputInterceptor(): Interceptor {
+export function createRequestInputInterceptor(maxBytes?: number): Interceptor {
   return (next) => async (req) => {
     req.contextValues.set(callStartedKey, true);
     if (!req.stream) return next(req);
     const single = req.method.methodKind === "server_streaming";
-    return next({ ...req, message: readOrRefuse(req.message, req.method.input, single) });
+    return next({ ...req, message: readOrRefuse(req.message, req.method.input, single, maxBytes) });
   };
 }
 
 /** Only errors from reading the source are the client's; what the consumer does is not caught here. */
-async function* readOrRefuse<T>(source: AsyncIterable<T>, input: DescMessage, single: boolean): AsyncGenerator<T> {
+async function* readOrRefuse<T>(source: AsyncIterable<T>, input: DescMessage, single: boolean, maxBytes?: number): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
   let done = false;
   try {
@@ -31,7 +31,7 @@ async function* readOrRefuse<T>(source: AsyncIterable<T>, input: DescMessage, si
         next = await it.next();
       } catch (e) {
         done = true; // a source that threw is finished
-        throw requestErrorOf(e, input);
+        throw requestErrorOf(e, input, maxBytes);
       }
       if (next.done) {
         done = true;

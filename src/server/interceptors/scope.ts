@@ -1,7 +1,8 @@
 import type { Interceptor } from "@connectrpc/connect";
 import type { Access } from "../../service/scopes.js";
 import { principalKey } from "../../service/context.js";
-import { reasonError } from "../../service/connect-errors.js";
+import { DomainError } from "../../domain/errors.js";
+import { connectErrorOf, reasonError } from "../../service/connect-errors.js";
 
 /**
  * Checks that the authenticated caller may call this procedure: an API key needs the scope the
@@ -19,7 +20,7 @@ export function createScopeInterceptor(accessOf: (service: string, method: strin
     if (principal.sessionId !== undefined) {
       if (!access.client) throw reasonError("CLIENT_NOT_ALLOWED", "a client token may not call this procedure");
     } else if (!principal.scopes.has(access.scope)) {
-      throw reasonError("SCOPE_MISSING", `the API key lacks the '${access.scope}' scope`);
+      throw connectErrorOf(new DomainError("SCOPE_MISSING", `the API key lacks the '${access.scope}' scope`, [], { required_scope: access.scope }));
     }
     return next(req);
   };

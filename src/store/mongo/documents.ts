@@ -90,6 +90,13 @@ export function fromSessionDoc(doc: SessionDoc): Session {
   return { id: _id, ...rest, events: events.map(fromStoredEvent) };
 }
 
+/** A session read with the summary projection (queries.ts): the lists it left out are empty. */
+export function fromSummaryDoc(doc: Partial<SessionDoc>): Session {
+  const full = { submissions: [], analyses: [], warningScreens: [], checks: [], completedSteps: [], audit: [], events: [], ...doc } as SessionDoc;
+  if (full.risk) full.risk = { ...full.risk, reasons: full.risk.reasons ?? [] };
+  return fromSessionDoc(full);
+}
+
 /** Where the feed's materializers have got to: a resume token and the cursor it stands for. */
 export interface FeedStateDoc {
   _id: "feed";

@@ -11,6 +11,7 @@ import {
   fromConfigDoc,
   fromLinkDoc,
   fromSessionDoc,
+  fromSummaryDoc,
   toApiKeyDoc,
   toConfigDoc,
   toLinkDoc,
@@ -73,7 +74,7 @@ const tooLargeCodes = new Set([10334, 17419, 17420]);
  */
 function writeErrorOf(error: unknown): Error | undefined {
   if (error instanceof MongoServerError && tooLargeCodes.has(Number(error.code))) {
-    return new DomainError("SESSION_FULL", "the session has reached the largest size it may have; start a new session");
+    return new DomainError("SESSION_FULL", "the session has reached the largest size it may have; start a new session", [], { limit: "document size" });
   }
   return duplicateOf(error);
 }
@@ -161,8 +162,9 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
       findReplacement: (tenantId, replacedId) => read(q.replacementOf(tenantId, replacedId)),
       findByLinkTokenHash: (hash) => read(q.sessionByLinkHash(hash)),
       async list(tenantId, query) {
-        const { filter, sort, limit } = q.sessionList(tenantId, query);
-        return (await sessions.find(filter, { sort, limit }).toArray()).map(fromSessionDoc);
+        const { filter, sort, limit, projection } = q.sessionList(tenantId, query);
+        if (!projection) return (await sessions.find(filter, { sort, limit }).toArray()).map(fromSessionDoc);
+        return (await sessions.find(filter, { sort, limit, projection }).toArray()).map((d) => fromSummaryDoc(d as Partial<SessionDoc>));
       },
       async listBillableEvents(tenantId, query) {
         const { filter, sort, limit, projection } = q.billableEvents(tenantId, query);

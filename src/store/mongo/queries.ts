@@ -37,8 +37,20 @@ export function sessionList(tenantId: string, q: SessionQuery) {
       ...(q.createTimeEnd ? { $lt: q.createTimeEnd } : {}),
     };
   }
-  return { filter, sort: { _id: -1 as const }, limit: q.limit };
+  return { filter, sort: { _id: -1 as const }, limit: q.limit, ...(q.summary ? { projection: summaryProjection } : {}) };
 }
+
+/** A summary leaves out the lists that grow with every call, and keeps the latest event for its sequence. */
+const summaryProjection = {
+  submissions: 0,
+  analyses: 0,
+  warningScreens: 0,
+  checks: 0,
+  completedSteps: 0,
+  audit: 0,
+  "risk.reasons": 0,
+  events: { $slice: -1 },
+} as const;
 
 function billableMatch(tenantId: string, q: { start: Date; end: Date; workflow?: string }): Document {
   return {

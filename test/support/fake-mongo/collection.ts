@@ -113,11 +113,38 @@ export function createCollection(server: Server, name: string) {
   }
 
   function query(filter: Document, options: FindOptions): Document[] {
-    let cursor = new Query(filter).find<Document>(state().all(), options.projection as never);
+    const { projection, slices } = splitSlices(options.projection);
+    let cursor = new Query(filter).find<Document>(state().all(), projection as never);
     if (options.sort) cursor = cursor.sort(options.sort as Record<string, 1 | -1>);
     if (options.skip) cursor = cursor.skip(options.skip);
     if (options.limit) cursor = cursor.limit(Math.abs(options.limit));
-    return cursor.all().map((d) => copyDocument(d, bson));
+    return cursor.all().map((d) => sliced(copyDocument(d, bson), slices));
+  }
+
+  /**
+   * A server keeps every field not excluded when an exclusion projection also slices arrays
+   * (`{ a: 0, list: { $slice: -1 } }`); mingo reads the $slice as an inclusion and refuses the
+   * mix. So top-level slices of an exclusion projection are taken out and applied here.
+   */
+  function splitSlices(projection: Document | undefined): { projection: Document | undefined; slices: [string, number][] } {
+    if (!projection) return { projection, slices: [] };
+    const rest: Document = {};
+    const slices: [string, number][] = [];
+    for (const [field, spec] of Object.entries(projection)) {
+      if (spec && typeof spec === "object" && typeof spec.$slice === "number" && !field.includes(".")) slices.push([field, spec.$slice]);
+      else rest[field] = spec;
+    }
+    const excluding = Object.entries(rest).every(([field, spec]) => spec === 0 || spec === false || field === "_id");
+    if (!excluding || slices.length === 0) return { projection, slices: [] };
+    return { projection: Object.keys(rest).length ? rest : undefined, slices };
+  }
+
+  function sliced(doc: Document, slices: [string, number][]): Document {
+    for (const [field, n] of slices) {
+      const list = doc[field];
+      if (Array.isArray(list)) doc[field] = n < 0 ? list.slice(n) : list.slice(0, n);
+    }
+    return doc;
   }
 
   /** The find options that travel in the command, as sent. */
