@@ -1,7 +1,7 @@
 /**
- * A strict reader of Prometheus' text exposition format (version 0.0.4), for tests. The one
- * parser on npm (parse-prometheus-text-format, unmaintained since 2019) drops the labels, sums
- * and counts of labelled histograms, so this one is written out against the format's rules:
+ * A strict reader of Prometheus' text exposition format (version 0.0.4), for tests. The parser
+ * on npm (parse-prometheus-text-format 1.1.1) was tried and loses the labels, sums and counts of
+ * labelled histograms as prom-client writes them, so this one is written out against the format's rules:
  * every sample belongs to a family declared by # TYPE, label values are quoted and escaped,
  * values are Go floats. Anything else throws, so a malformed exposition fails the test.
  */
