@@ -59,6 +59,10 @@ export interface Config {
   auth: AuthLimits;
   /** Set when MONGODB_URI is: the production store. */
   mongo?: MongoConfig;
+  /** Prometheus GET /metrics on the main port, and the bearer token it wants, if any. */
+  metrics: { enabled: boolean; token?: string };
+  /** Spans exported over OTLP/HTTP: on when the standard OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set. */
+  tracing: boolean;
 }
 
 export interface MongoConfig {
@@ -225,6 +229,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     apiKeyCacheMs: int("SESSIONFLOW_API_KEY_CACHE_SECONDS", authDefaults.apiKeyCacheMs / 1000, 0, 300) * 1000,
   };
 
+  const metricsSwitch = env["SESSIONFLOW_METRICS"] || "on";
+  if (metricsSwitch !== "on" && metricsSwitch !== "off") problems.push("SESSIONFLOW_METRICS must be on or off");
+  const metricsToken = env["SESSIONFLOW_METRICS_TOKEN"] || undefined;
+  if (metricsToken !== undefined && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
+    problems.push("SESSIONFLOW_METRICS_TOKEN must be at least 16 characters, without spaces");
+  }
+  const tracing = tracingWanted(env, problems);
+
   const calls = defaultCallLimits;
   const callLimits: CallLimits = {
     tenant: {
@@ -276,7 +288,27 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     auth,
     callLimits,
     ...(mongo ? { mongo } : {}),
+    metrics: { enabled: metricsSwitch !== "off", ...(metricsToken ? { token: metricsToken } : {}) },
+    tracing,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * Tracing follows OpenTelemetry's standard variables: on when a traces endpoint is set, off when
+ * OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none. Only OTLP over HTTP with protobuf is built
+ * in, so another protocol is refused here rather than failing at the first export.
+ */
+function tracingWanted(env: Record<string, string | undefined>, problems: string[]): boolean {
+  const endpointVariable = env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT";
+  const endpoint = env[endpointVariable];
+  if (!endpoint || env["OTEL_SDK_DISABLED"]?.trim().toLowerCase() === "true") return false;
+  const exporter = env["OTEL_TRACES_EXPORTER"]?.trim();
+  if (exporter === "none") return false;
+  if (exporter && exporter !== "otlp") problems.push("OTEL_TRACES_EXPORTER must be otlp or none");
+  const protocol = env["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] || env["OTEL_EXPORTER_OTLP_PROTOCOL"];
+  if (protocol && protocol !== "http/protobuf") problems.push("OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf (the only OTLP protocol built in)");
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(endpoint)) problems.push(`${endpointVariable} must be an http(s) URL`);
+  return true;
 }

@@ -4,6 +4,7 @@ import { createPolicies } from "./domain/policy.js";
 import { createLogger } from "./logger.js";
 import { ensureDevelopmentKey, loadApiKeys } from "./server/api-keys.js";
 import { createApp } from "./server/app.js";
+import { createOtlpTracing } from "./server/telemetry/tracing.js";
 import { createMemoryStore } from "./store/memory/memory-store.js";
 import { connectMongoStore } from "./store/mongo/connect.js";
 import type { Store } from "./domain/store.js";
@@ -35,9 +36,13 @@ async function main(): Promise<void> {
     );
   }
 
+  const tracing = config.tracing ? createOtlpTracing(logger) : undefined;
   const app = createApp({
     store,
     logger,
+    metrics: config.metrics.enabled,
+    ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
+    ...(tracing ? { tracer: tracing.tracer } : {}),
     policies: createPolicies(config.lifetimes, config.workflowLifetimes),
     corsOrigins: config.corsOrigins,
     maxRequestBytes: config.maxRequestBytes,
@@ -69,7 +74,10 @@ async function main(): Promise<void> {
     const grpc = await app.grpc.listen(config.grpcPort, config.host);
     logger.info({ port: grpc.port }, "native gRPC port listening");
   }
-  logger.info({ port: address.port, host: address.address, store: config.mongo ? "mongodb" : "memory" }, "sessionflow listening");
+  logger.info(
+    { port: address.port, host: address.address, store: config.mongo ? "mongodb" : "memory", metrics: config.metrics.enabled, tracing: config.tracing },
+    "sessionflow listening",
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -77,6 +85,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     await app.shutdown(config.shutdownGraceMs);
+    // Spans still buffered are exported before the process goes.
+    await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, "trace export failed at shutdown"));
     await store.close();
     logger.info("stopped");
     process.exit(0);

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sha256Hex } from "./canonical-json.js";
 
 /** What a key may do. Each RPC names the one scope it needs. */
-export const scopes = ["sessions", "audit", "billing", "configuration"] as const;
+export const scopes = ["sessions", "audit", "billing", "configuration", "metrics"] as const;
 export type Scope = (typeof scopes)[number];
 
 /** A tenant API key as stored: the secret itself is never kept, only its SHA-256. */

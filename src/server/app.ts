@@ -1,5 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
-import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import type { Code, ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import type { Tracer } from "@opentelemetry/api";
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { systemClock, type Clock } from "../domain/clock.js";
@@ -23,6 +25,8 @@ import { createAcknowledgementService } from "../service/acknowledgement-service
 import { createEventService } from "../service/event-service.js";
 import { createOutcomeService } from "../service/outcome-service.js";
 import { createBillingService } from "../service/billing-service.js";
+import { createMetricsService } from "../service/metrics-service.js";
+import { createMetricsUseCases } from "../domain/metrics-use-cases.js";
 import { createAccessTable } from "../service/scopes.js";
 import { createSessionService } from "../service/session-service.js";
 import { createSubmissionService, dispositionHeader } from "../service/submission-service.js";
@@ -35,6 +39,7 @@ import { ClientAuthService } from "../../gen/sessionflow/v1/client_auth_service_
 import { ConfigurationService } from "../../gen/sessionflow/v1/configuration_service_pb.js";
 import { DecisionService } from "../../gen/sessionflow/v1/decision_service_pb.js";
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
+import { MetricsService } from "../../gen/sessionflow/v1/metrics_service_pb.js";
 import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
@@ -63,6 +68,13 @@ import {
   reflectionServices,
   type Reflection,
 } from "./reflection.js";
+import { createMetricsInterceptor } from "./interceptors/metrics.js";
+import { createTracingInterceptor } from "./interceptors/tracing.js";
+import { watchFeed } from "./telemetry/feed-metrics.js";
+import { createMetrics } from "./telemetry/metrics.js";
+import { withMetricsEndpoint } from "./telemetry/metrics-endpoint.js";
+import { observeAnalyzers } from "./telemetry/observed-analyzers.js";
+import { observeStore } from "./telemetry/observed-store.js";
 
 export interface AppOptions {
   store: Store;
@@ -109,6 +121,12 @@ export interface AppOptions {
 
   /** Per-tenant and per-client-token budgets, and the per-process cap on calls; defaults for what is unset. */
   callLimits?: Partial<CallLimits>;
+  /** Prometheus series and GET /metrics on the main port; on unless false. */
+  metrics?: boolean;
+  /** When set, GET /metrics wants `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
+  /** Spans for every RPC, store call and analyzer (telemetry/tracing.ts makes one); no tracing when unset. */
+  tracer?: Tracer;
 }
 
 export interface App {
@@ -140,15 +158,18 @@ export function createApp(opts: AppOptions): App {
   const disposable = new Set([...defaultDisposableDomains, ...(opts.disposableDomains ?? []).map((d) => d.toLowerCase())]);
   const ids = opts.ids ?? createUuidV7Generator(() => clock.now().getTime());
   const policies = opts.policies ?? createPolicies();
+  const metrics = opts.metrics === false ? undefined : createMetrics({ feedHealthy: () => opts.store.events.healthy() });
+  const observers = { ...(metrics ? { metrics } : {}), ...(opts.tracer ? { tracer: opts.tracer } : {}) };
+  const observed = observeStore(opts.store, observers);
   // Handlers reach the store only through this, so a call past its deadline stops at its next store call.
-  const store = withCallChecks(opts.store);
+  const store = withCallChecks(observed);
   const sessions = createSessionUseCases({
     store,
     clock,
     ids,
     policies,
     analysis: {
-      analyzers: opts.analyzers ?? createBuiltInAnalyzers(disposable),
+      analyzers: observeAnalyzers(opts.analyzers ?? createBuiltInAnalyzers(disposable), observers),
       timeoutMs: opts.analyzerTimeoutMs ?? 2000,
     },
     thresholds: { ...defaultThresholds, ...(opts.warnThreshold !== undefined ? { warn: opts.warnThreshold } : {}) },
@@ -170,7 +191,7 @@ export function createApp(opts: AppOptions): App {
   });
   const viewer = createViewer((tenantId) => sessions.risk.configFor(tenantId));
   const hub = createEventHub({
-    feed: opts.store.events,
+    feed: observed.events,
     ...(opts.maxQueuedEvents ? { maxQueue: opts.maxQueuedEvents } : {}),
     ...(opts.maxStreamsPerTenant ? { maxSubscribersPerTenant: opts.maxStreamsPerTenant } : {}),
     ...(opts.maxClientStreamsPerTenant ? { maxClientSubscribersPerTenant: opts.maxClientStreamsPerTenant } : {}),
@@ -203,6 +224,7 @@ export function createApp(opts: AppOptions): App {
     { service: CheckService, impl: createCheckService(decisions, viewer) },
     { service: ConfigurationService, impl: createConfigurationService(decisions) },
     { service: BillingService, impl: createBillingService(store) },
+    { service: MetricsService, impl: createMetricsService(createMetricsUseCases({ store, clock })) },
   ];
   const health = createHealthState(api.map((r) => r.service.typeName));
   const reflection = createReflection([...api.map((r) => r.service), Health, ...reflectionServices]);
@@ -221,9 +243,12 @@ export function createApp(opts: AppOptions): App {
   // Authentication comes first, so a flood of bad credentials is logged by its own limits
   // rather than one line per attempt; authorization comes after logging, like any other refusal.
   // Both the main port and the native gRPC port run every call through this one list.
+  // Tracing and metrics come first, so they see every call, refusals included.
   const interceptors = [
+    ...(opts.tracer ? [createTracingInterceptor(opts.tracer)] : []),
+    ...(metrics ? [createMetricsInterceptor(metrics)] : []),
     createAuthInterceptor({
-      apiKeys: opts.store.apiKeys,
+      apiKeys: observed.apiKeys,
       accessOf,
       verifyClientToken: (token) => tokens.verifyClientToken(token, clock.now()),
       limits: { ...defaultAuthLimits, ...opts.auth },
@@ -237,6 +262,7 @@ export function createApp(opts: AppOptions): App {
     // Inside the call scope, so it can charge each call the work it was billed (work-units.ts).
     createLimitsInterceptor({ ...defaultCallLimits, ...opts.callLimits }),
   ];
+  const onRefused = metrics ? (procedure: string, code: Code) => metrics.rpcFinished(procedure, codeToString(code)) : undefined;
   const maxRequestBytes = opts.maxRequestBytes ?? 1024 * 1024;
   const handler = createNodeAdapter({
     logger: opts.logger,
@@ -244,7 +270,11 @@ export function createApp(opts: AppOptions): App {
     readMaxBytes: maxRequestBytes,
     shutdownSignal: shutdown.signal,
     interceptors,
-    fallback: createProbes({ health, store: opts.store }),
+    fallback: metrics
+      ? withMetricsEndpoint(createProbes({ health, store: opts.store }), { metrics, ...(opts.metricsToken ? { token: opts.metricsToken } : {}) })
+      : createProbes({ health, store: opts.store }),
+    // Requests Connect refuses before any interceptor runs (unreadable, oversized) count as RPCs too.
+    ...(onRefused ? { onRefused } : {}),
   });
   const withBrowsers = withCors(handler, { origins: opts.corsOrigins ?? "*", exposeHeaders: [dispositionHeader] });
   const limits = { ...defaultConnectionLimits, ...opts.connections };
@@ -258,6 +288,7 @@ export function createApp(opts: AppOptions): App {
     shutdownSignal: shutdown.signal,
     logger: opts.logger,
     maxRequestBytes,
+    ...(onRefused ? { onRefused } : {}),
     ...ports,
   });
 
@@ -272,6 +303,7 @@ export function createApp(opts: AppOptions): App {
       }, sweepMs)
     : undefined;
   sweeper?.unref();
+  const unwatchFeed = metrics && watchFeed(opts.store.events, metrics, clock);
 
   return {
     server,
@@ -289,6 +321,7 @@ export function createApp(opts: AppOptions): App {
       shutdown.abort();
       await closing;
       hub.close();
+      unwatchFeed?.();
     },
   };
 }

@@ -13,6 +13,8 @@ export interface NodeAdapterOptions extends ConnectRouterOptions {
   /** Serves whatever is not an RPC: probes, 404s. */
   fallback: RequestHandler;
   logger: Logger;
+  /** Told of each request Connect refused before the interceptors ran (they never saw it). */
+  onRefused?: (procedure: string, code: Code) => void;
 }
 
 /**
@@ -36,7 +38,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): RequestHandler {
     interceptors: [createRequestInputInterceptor(options.readMaxBytes), ...(options.interceptors ?? [])],
   });
   options.routes(router);
-  const onReplaced = createReplacementLog(options.logger);
+  const onReplaced = createReplacementLog(options.logger, options.onRefused);
   const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, withCatalogReasons(h, { compressions, onReplaced, ...(options.readMaxBytes !== undefined ? { maxRequestBytes: options.readMaxBytes } : {}) })]));
   return (req, res) => {
     const handler = paths.get((req.url ?? "").split("?", 2)[0] ?? "");
@@ -64,12 +66,13 @@ export function createNodeAdapter(options: NodeAdapterOptions): RequestHandler {
  * the code only, never Connect's message, which may quote the input. A failure after the call
  * started is Connect failing on our response, logged as an error.
  */
-function createReplacementLog(logger: Logger) {
+function createReplacementLog(logger: Logger, onRefused: (procedure: string, code: Code) => void = () => {}) {
   return ({ request, procedure, original, sent, started, ms }: Replaced) => {
     if (started) {
       logger.error({ procedure, code: Code[original.code], cause: original.rawMessage }, "response failed");
       return;
     }
+    onRefused(procedure, sent.code);
     const rid = requestIdOf(request.header.get("x-request-id"));
     logger.warn({ rid, procedure, code: Code[sent.code], ms: Math.round(ms * 10) / 10 }, "rpc");
   };

@@ -131,4 +131,12 @@ describe("MongoDB commands per RPC", () => {
     expect(whole).toBeGreaterThan(early * 20);
     expect(late).toBeLessThan(early * 1.5);
   });
+
+  it("computes GetMetrics in one aggregate command, whatever the filters and interval", async () => {
+    const { sessions, measure, store } = await setup();
+    await sessions.submit(submit());
+    const query = { start: new Date(0), end: new Date(Date.UTC(2030, 0, 1)), now: new Date(), interval: "HOUR" as const };
+    expect(await measure(() => store.sessions.tallyMetrics("acme", query))).toEqual(["sessions.aggregate"]);
+    expect(await measure(() => store.sessions.tallyMetrics("acme", { ...query, interval: "DAY", workflow: "bank-signup", market: "GB" }))).toEqual(["sessions.aggregate"]);
+  });
 });

@@ -8,6 +8,7 @@ import { createSession } from "../../src/domain/stitching.js";
 import { DuplicateKeyError, type Store } from "../../src/domain/store.js";
 import { sessionInView } from "../../src/service/session-view.js";
 import { createDomainHarness } from "../support/domain-harness.js";
+import { metricsContractCases } from "./metrics-contract.js";
 
 /**
  * The behaviour every Store implementation must have. Each implementation's test file calls
@@ -316,6 +317,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.sessions.findByLinkTokenHash("h2"))?.tenantId).toBe("acme");
       expect(await store.sessions.findByLinkTokenHash("nope")).toBeUndefined();
     });
+
+    metricsContractCases(() => store);
 
     it("answers ping", async () => {
       await expect(store.ping()).resolves.toBeUndefined();

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import type { Tracer } from "@opentelemetry/api";
 import { issueApiKey, scopes, type Scope } from "../../src/domain/api-key.js";
 import { createManualClock, type ManualClock } from "../../src/domain/clock.js";
 import { createPolicies, defaultLifetimePolicy, type LifetimePolicy } from "../../src/domain/policy.js";
@@ -28,6 +29,9 @@ export interface TestServerOptions {
   maxRequestBytes?: number;
   heartbeatMs?: number;
   publicBaseUrl?: string;
+  /** Spans for every RPC (see test/support/tracing.ts); none when unset. */
+  tracer?: Tracer;
+  metricsToken?: string;
 }
 
 /** A real server on 127.0.0.1 and an ephemeral port, with a manual clock and captured logs. */
@@ -60,6 +64,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     heartbeatMs: opts.heartbeatMs ?? 1000,
     sweepIntervalMs: 0, // tests sweep explicitly with app.sweep()
     ...(opts.publicBaseUrl ? { publicBaseUrl: opts.publicBaseUrl } : {}),
+    ...(opts.tracer ? { tracer: opts.tracer } : {}),
+    ...(opts.metricsToken ? { metricsToken: opts.metricsToken } : {}),
   });
   const address = await app.server.listen(0, "127.0.0.1");
   const native = await app.grpc.listen(0, "127.0.0.1");

@@ -58,6 +58,8 @@ export function createCallContext(call: ServerSurfaceCall, stream: boolean, shut
     else shutdown.addEventListener("abort", onShutdown, { once: true });
   }
   const header = headersOf(call.metadata);
+  // grpc-js takes the content type out too, having checked it is gRPC's; interceptors tell protocols by it.
+  header.set("content-type", "application/grpc");
   // grpc-js takes grpc-timeout out of the metadata; the deadline interceptor reads it from here.
   if (deadlineMs !== undefined) header.set("grpc-timeout", `${Math.max(0, deadlineMs - Date.now())}m`);
   return {

@@ -24,7 +24,17 @@ type Listener = Parameters<ServerInterceptingCallInterface["start"]>[0];
  * interceptor's responder, so the base call's own sendStatus is wrapped; the adapter's
  * statuses always carry metadata, grpc-js's never do, which tells them apart.
  */
-export function createFrameworkStatusInterceptor(logger: Logger, inputOf: (path: string) => DescMessage | undefined, maxBytes: number): ServerInterceptor {
+export interface FrameworkStatusOptions {
+  logger: Logger;
+  /** The request message of a method, by its path. */
+  inputOf: (path: string) => DescMessage | undefined;
+  /** The request size cap, named in REQUEST_TOO_LARGE. */
+  maxBytes: number;
+  /** Told of each call refused before it reached the interceptors. */
+  onRefused: (procedure: string, code: Code) => void;
+}
+
+export function createFrameworkStatusInterceptor({ logger, inputOf, maxBytes, onRefused }: FrameworkStatusOptions): ServerInterceptor {
   return (method, call) => {
     const arrived = performance.now();
     let requestRead = false;
@@ -62,6 +72,7 @@ export function createFrameworkStatusInterceptor(logger: Logger, inputOf: (path:
         // The call never reached the interceptors, so it gets its "rpc" line here; never grpc-js's text.
         const ms = Math.round((performance.now() - arrived) * 10) / 10;
         logger.warn({ rid: requestIdOf(null), procedure: method.path.slice(1), code: Code[replaced.code], ms }, "rpc");
+        onRefused(method.path.slice(1), replaced.code);
       }
       return send.call(call, statusOf(replaced, new Headers()) satisfies StatusObject);
     };

@@ -37,6 +37,8 @@ export interface MethodHandlerOptions {
   logger: Logger;
   /** The request size cap, named in refusals as the main port names it. */
   maxRequestBytes: number;
+  /** Told of each call refused before it reached the interceptors. */
+  onRefused(procedure: string, code: Code): void;
   /** Called when a call starts; the returned function when it ends. */
   onCall(call: ServerSurfaceCall): () => void;
 }
@@ -130,6 +132,7 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
           const arrived = performance.now();
           const error = requestErrorOf(request.cause, method.input, opts.maxRequestBytes);
           opts.logger.warn({ rid: requestIdOf(context.header.get("x-request-id")), procedure, code: Code[error.code], ms: Math.round((performance.now() - arrived) * 10) / 10 }, "rpc");
+          opts.onRefused(procedure, error.code);
           context.finish();
           ended();
           done(statusOf(error, new Headers()));

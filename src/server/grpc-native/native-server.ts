@@ -1,5 +1,5 @@
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
-import type { Interceptor, ServiceImpl } from "@connectrpc/connect";
+import type { Code, Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { ServerSurfaceCall } from "./call-context.js";
 import type { Logger } from "pino";
@@ -24,6 +24,8 @@ export interface NativeGrpcOptions {
   limits?: Partial<ConnectionLimits>;
   /** Shared with the other ports, so the connection cap counts them together. */
   gate?: ConnectionGate;
+  /** Told of calls refused before any interceptor ran (oversized, undecodable), as the main port tells. */
+  onRefused?: (procedure: string, code: Code) => void;
 }
 
 /**
@@ -33,9 +35,10 @@ export interface NativeGrpcOptions {
  */
 export function createNativeGrpcServer(opts: NativeGrpcOptions): OnePortServer {
   const limits = { ...defaultConnectionLimits, ...opts.limits };
+  const onRefused = opts.onRefused ?? (() => {});
   const inputs = new Map<string, DescMessage>(opts.services.flatMap(({ service }) => service.methods.map((m) => [`/${service.typeName}/${m.name}`, m.input] as const)));
   const server = new Server({
-    interceptors: [createFrameworkStatusInterceptor(opts.logger, (path) => inputs.get(path), opts.maxRequestBytes)],
+    interceptors: [createFrameworkStatusInterceptor({ logger: opts.logger, inputOf: (path) => inputs.get(path), maxBytes: opts.maxRequestBytes, onRefused })],
     "grpc.max_receive_message_length": opts.maxRequestBytes,
     "grpc.max_concurrent_streams": limits.maxConcurrentStreams,
     // grpc-js counts a connection idle while it has no call, as the HTTP/2 idle timeout does.
@@ -45,6 +48,7 @@ export function createNativeGrpcServer(opts: NativeGrpcOptions): OnePortServer {
   });
   const connections = new Map<string, Connection>();
   const handlerOptions = {
+    onRefused,
     interceptors: opts.interceptors,
     shutdownSignal: opts.shutdownSignal,
     logger: opts.logger,

@@ -1,0 +1,112 @@
+import { context, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
+import type { Session } from "../../domain/session.js";
+import type { EventFeed, Store } from "../../domain/store.js";
+import type { Metrics } from "./metrics.js";
+
+export interface StoreObservers {
+  metrics?: Metrics;
+  tracer?: Tracer;
+}
+
+/**
+ * The store, with each repository call timed and counted ("sessions.get", "events.read", …)
+ * and, while a traced RPC is running, recorded as a child span of it. Committed session writes
+ * also feed the lifecycle series (sessions created and closed, decisions, checks): counted at
+ * the write that publishes them, so each replica counts only its own writes, each exactly once.
+ * Like call-checked-store.ts, but in the server: the domain knows nothing of metrics or traces.
+ */
+export function observeStore(store: Store, observers: StoreObservers): Store {
+  if (!observers.metrics && !observers.tracer) return store;
+  const observe = createObserver(observers);
+  // Every repository the store has, under its own name, including any added after this was written.
+  const observedStore: Record<string, unknown> = { ...store };
+  for (const [name, value] of Object.entries(store)) {
+    if (name !== "events" && typeof value === "object" && value !== null) observedStore[name] = observed(name, value, observe);
+  }
+  const sessions = observedStore["sessions"] as Store["sessions"];
+  const metrics = observers.metrics;
+  if (metrics) {
+    // Only what a write published: an insert all its events, an update those beyond `previous`.
+    const { insert, update } = sessions;
+    sessions.insert = async (session: Session) => {
+      await insert(session);
+      metrics.sessionWritten(session, 0);
+    };
+    sessions.update = async (session: Session, previous: Session) => {
+      const written = await update(session, previous);
+      if (written) metrics.sessionWritten(session, previous.events.length);
+      return written;
+    };
+  }
+  const feed = store.events;
+  // The feed's synchronous methods (stablePoint and the rest) pass straight through.
+  const events: EventFeed = {
+    read: observe("events.read", feed.read.bind(feed)),
+    checkResumable: observe("events.checkResumable", feed.checkResumable.bind(feed)),
+    stablePoint: () => feed.stablePoint(),
+    isCursor: (value) => feed.isCursor(value),
+    healthy: () => feed.healthy(),
+    subscribe: (listener, onDown) => feed.subscribe(listener, onDown),
+  };
+  observedStore["events"] = events;
+  return observedStore as unknown as Store;
+}
+
+type AsyncFn = (...args: never[]) => Promise<unknown>;
+type Observe = <F extends AsyncFn>(operation: string, fn: F) => F;
+
+/** The repository, each of its methods observed under "name.method"; anything else passes through. */
+function observed<T extends object>(name: string, repository: T, observe: Observe): T {
+  // One wrapper per method, made on first use: a call costs a map lookup, not a new closure.
+  const wrappers = new Map<PropertyKey, unknown>();
+  const overrides = new Map<PropertyKey, unknown>();
+  return new Proxy(repository, {
+    get(target, key) {
+      if (overrides.has(key)) return overrides.get(key);
+      const value: unknown = Reflect.get(target, key);
+      if (typeof value !== "function" || typeof key !== "string") return value;
+      let wrapper = wrappers.get(key);
+      if (!wrapper) wrappers.set(key, (wrapper = observe(`${name}.${key}`, (value as AsyncFn).bind(target))));
+      return wrapper;
+    },
+    // Replacing a method (see observeStore) changes this view only, never the store underneath.
+    set(_target, key, value) {
+      overrides.set(key, value);
+      return true;
+    },
+  });
+}
+
+function createObserver({ metrics, tracer }: StoreObservers): Observe {
+  return (<F extends AsyncFn>(operation: string, fn: F) =>
+    ((...args: Parameters<F>) => {
+      const started = performance.now();
+      // Store calls outside any traced RPC (the sweeper, startup) would each be a trace of their own: noise.
+      const span = tracer && trace.getSpan(context.active()) ? tracer.startSpan(operation, { kind: SpanKind.INTERNAL, attributes: { "sessionflow.store.operation": operation } }) : undefined;
+      const done = (error?: unknown) => {
+        metrics?.storeOperation(operation, error === undefined, (performance.now() - started) / 1000);
+        // The error's name only: a store's messages may quote stored values.
+        if (error !== undefined) span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : "error" });
+        span?.end();
+      };
+      let result: unknown;
+      try {
+        result = fn(...args);
+      } catch (e) {
+        done(e);
+        throw e;
+      }
+      // Every repository method returns a promise; anything else a store adds passes through as it is.
+      if (!(result instanceof Promise)) {
+        done();
+        return result;
+      }
+      return result.then(
+        (value) => (done(), value),
+        (e: unknown) => {
+          done(e);
+          throw e;
+        },
+      );
+    }) as F) as Observe;
+}
