@@ -8,6 +8,12 @@ describe("configuration from the environment", () => {
     expect(config.lifetimes).toEqual({ submissionSeconds: 600, linkSeconds: 604800, transferSeconds: 3600 });
   });
 
+  it("opens the native gRPC port only when SESSIONFLOW_GRPC_PORT is set, and refuses a port out of range", () => {
+    expect(loadConfig({}).grpcPort).toBeUndefined();
+    expect(loadConfig({ SESSIONFLOW_GRPC_PORT: "9090" }).grpcPort).toBe(9090);
+    expect(() => loadConfig({ SESSIONFLOW_GRPC_PORT: "70000" })).toThrow(/SESSIONFLOW_GRPC_PORT must be a whole number from 0 to 65535/);
+  });
+
   it("reads every setting", () => {
     const sha256 = "a".repeat(64);
     const config = loadConfig({
