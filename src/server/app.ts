@@ -55,6 +55,8 @@ import { createH2cServer } from "./h2c-port.js";
 import { createNodeAdapter } from "./node-adapter.js";
 import { createOnePortServer, type OnePortServer } from "./one-port.js";
 import { createProbes } from "./probes.js";
+import { createHostedPages } from "./hosted-pages.js";
+import { loadStaticFiles } from "./static-files.js";
 import { createReflectionService } from "./reflection.js";
 
 export interface AppOptions {
@@ -99,6 +101,12 @@ export interface AppOptions {
   maxHealthWatches?: number;
   /** Back-off and log limits for failed authentication, and the API key cache; defaults for what is unset. */
   auth?: Partial<AuthLimits>;
+
+  /**
+   * The built hosted page and console (`npm run build:web`, dist/web): served at /s/{token},
+   * /console and /assets/. Unset or missing, those paths answer 503 saying how to build them.
+   */
+  webRoot?: string;
 
   /** Per-tenant and per-client-token budgets, and the per-process cap on calls; defaults for what is unset. */
   callLimits?: Partial<CallLimits>;
@@ -227,7 +235,10 @@ export function createApp(opts: AppOptions): App {
       createLimitsInterceptor({ ...defaultCallLimits, ...opts.callLimits }),
       createDeadlineInterceptor(shutdown.signal),
     ],
-    fallback: createProbes({ health, store: opts.store }),
+    fallback: createHostedPages({
+      files: opts.webRoot ? loadStaticFiles(opts.webRoot) : undefined,
+      fallback: createProbes({ health, store: opts.store }),
+    }),
   });
   const withBrowsers = withCors(handler, { origins: opts.corsOrigins ?? "*", exposeHeaders: [dispositionHeader] });
   const limits = { ...defaultConnectionLimits, ...opts.connections };
