@@ -35,6 +35,7 @@ export const errorCatalog = {
   RATE_LIMITED: "resource-exhausted",
   OVERLOADED: "resource-exhausted",
   DEADLINE_EXCEEDED: "deadline-exceeded",
+  TOO_MANY_BUCKETS: "invalid-argument",
 } as const;
 
 export type ErrorReason = keyof typeof errorCatalog;
