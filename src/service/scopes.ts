@@ -6,6 +6,7 @@ import { CheckService } from "../../gen/sessionflow/v1/check_service_pb.js";
 import { ConfigurationService } from "../../gen/sessionflow/v1/configuration_service_pb.js";
 import { DecisionService } from "../../gen/sessionflow/v1/decision_service_pb.js";
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
+import { MetricsService } from "../../gen/sessionflow/v1/metrics_service_pb.js";
 import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
@@ -44,6 +45,7 @@ const protectedServices: ServiceAccess[] = [
   { service: CheckService, scope: "sessions", client: ["ReportCheckResult"] },
   { service: ConfigurationService, scope: "configuration", console: ["GetThresholds", "UpdateThresholds", "ListThresholdRevisions"] },
   { service: BillingService, scope: "billing" },
+  { service: MetricsService, scope: "sessions", console: ["GetMetrics"] },
 ];
 
 /**

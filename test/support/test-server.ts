@@ -25,6 +25,8 @@ export interface TestServerOptions {
   maxRequestBytes?: number;
   heartbeatMs?: number;
   publicBaseUrl?: string;
+  /** The built hosted page and console to serve (see AppOptions.webRoot). */
+  webRoot?: string;
 }
 
 /** A real server on 127.0.0.1 and an ephemeral port, with a manual clock and captured logs. */
@@ -57,6 +59,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     heartbeatMs: opts.heartbeatMs ?? 1000,
     sweepIntervalMs: 0, // tests sweep explicitly with app.sweep()
     ...(opts.publicBaseUrl ? { publicBaseUrl: opts.publicBaseUrl } : {}),
+    ...(opts.webRoot ? { webRoot: opts.webRoot } : {}),
   });
   const address = await app.server.listen(0, "127.0.0.1");
   return {
