@@ -11,7 +11,7 @@ const reviewerKey = "sessionflow-console-reviewer";
 /** Approve or decline a REVIEW session: the reviewer's name and a reason are both required, and audited. */
 export function reviewForm(sessionId: string, onDone: (verdict: Decision) => void): HTMLFormElement {
   const id = (name: string) => `${name}-${sessionId}`;
-  const reviewer = h("input", { id: id("reviewer"), name: "reviewer", required: true, maxlength: "200", autocomplete: "name", value: sessionStorage.getItem(reviewerKey) ?? "" });
+  const reviewer = h("input", { id: id("reviewer"), name: "reviewer", required: true, maxlength: "128", autocomplete: "username", value: sessionStorage.getItem(reviewerKey) ?? "" });
   const reason = h("textarea", { id: id("reason"), name: "reason", required: true, maxlength: "500", "aria-describedby": id("review-error") });
   const error = h("p", { id: id("review-error"), class: "error", role: "alert", hidden: true });
   const approve = h("button", { type: "submit", value: "approve", "data-testid": "approve" }, "Approve");
@@ -19,7 +19,7 @@ export function reviewForm(sessionId: string, onDone: (verdict: Decision) => voi
   const form = h(
     "form",
     { "aria-label": `Review session ${sessionId}`, novalidate: true },
-    h("label", { for: id("reviewer") }, "Reviewer"),
+    h("label", { for: id("reviewer") }, "Reviewer (user name, for example olga.operator)"),
     reviewer,
     h("label", { for: id("reason") }, "Reason (required, kept in the audit trail)"),
     reason,
@@ -35,7 +35,7 @@ export function reviewForm(sessionId: string, onDone: (verdict: Decision) => voi
       field?.setAttribute("aria-invalid", "true");
       field?.focus();
     };
-    if (!reviewer.value.trim()) return say("Enter the reviewer's name.", reviewer);
+    if (!/^[A-Za-z0-9._:@-]{1,128}$/.test(reviewer.value.trim())) return say("Enter the reviewer as a user name: letters, digits and . _ : @ - only.", reviewer);
     if (!reason.value.trim()) return say("Enter the reason for this decision.", reason);
     sessionStorage.setItem(reviewerKey, reviewer.value.trim());
     approve.disabled = decline.disabled = true;

@@ -1,6 +1,5 @@
-import { createClient, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { AcknowledgementService } from "../../../gen/sessionflow/v1/acknowledgement_service_pb.js";
 import { ClientAuthService } from "../../../gen/sessionflow/v1/client_auth_service_pb.js";
 import { EventService } from "../../../gen/sessionflow/v1/event_service_pb.js";
@@ -30,7 +29,6 @@ const screens = ["problem", "step-name", "step-contact", "step-address", "checki
 const linkToken = decodeURIComponent(location.pathname.split("/s/")[1] ?? "");
 
 let clientToken = "";
-let clientTokenExpiry = 0;
 let sessionId = "";
 let workflow = "";
 let isChild = false;
@@ -39,11 +37,22 @@ let presentedScreen = "";
 let cancelled = false;
 const retries = new Map<number, number>();
 
-// The client token lives for minutes; an exchange of the same link renews it before it lapses.
+/**
+ * The client token lives for minutes: when the service says it lapsed, the page exchanges its
+ * link again and repeats the call once. (It does not trust its own clock to know when.) A lapsed
+ * stream is retried by the follower, which reconnects with the renewed token.
+ */
 const bearer: Interceptor = (next) => async (req) => {
-  if (Date.now() > clientTokenExpiry - 30_000) await exchange();
   req.header.set("authorization", `Bearer ${clientToken}`);
-  return next(req);
+  try {
+    return await next(req);
+  } catch (e) {
+    if (ConnectError.from(e).code !== Code.Unauthenticated) throw e;
+    await exchange();
+    if (req.stream) throw new ConnectError("the client token was renewed", Code.Unavailable);
+    req.header.set("authorization", `Bearer ${clientToken}`);
+    return next(req);
+  }
 };
 const transport = createConnectTransport({ baseUrl: apiBaseUrl, interceptors: [bearer] });
 const auth = createClient(ClientAuthService, createConnectTransport({ baseUrl: apiBaseUrl }));
@@ -57,13 +66,14 @@ const status = (text: string) => (byId("status").textContent = text);
 async function exchange() {
   const opened = await auth.exchangeLinkToken({ linkToken });
   clientToken = opened.clientToken;
-  clientTokenExpiry = opened.clientTokenExpireTime ? timestampMs(opened.clientTokenExpireTime) : Date.now() + 60_000;
   sessionId = opened.sessionId;
   workflow = opened.workflow;
   return opened;
 }
 
 function show(screen: string | undefined, focus = true) {
+  // A call's answer may arrive after the stream's terminal event: the outcome, once shown, stays.
+  if (closed && screen !== "outcome" && screen !== "problem") return;
   showOnly(screens, screen);
   const collecting = screen?.startsWith("step-") ?? false;
   byId("progress").hidden = !collecting;
@@ -114,8 +124,8 @@ async function open() {
 
 /** Puts the page where the session is: the first step not yet completed, or past the input. */
 function place(session: Session) {
-  closed = session.state === SessionState.RESOLVED || session.state === SessionState.FAILED;
-  if (closed) return; // the replayed terminal event shows the outcome
+  // A closed session's replayed terminal event shows its outcome.
+  if (session.state === SessionState.RESOLVED || session.state === SessionState.FAILED) return;
   if (session.inputComplete) {
     if (isChild) return show("elsewhere");
     show("checking");
@@ -306,6 +316,8 @@ async function onEvent(event: LifecycleEvent) {
     }
     case LifecycleEventType.RESOLVED:
       closed = true;
+      // A transferred session closes once the phone's part is done; the journey goes on at the computer.
+      if (isChild) return outcome("All done on this device", "Your details were sent. You can go back to your computer to finish.", false);
       outcome(
         cancelled ? "You stopped the verification" : "Thank you, you are all done",
         cancelled ? "Nothing more is needed from you." : "Your verification is complete. You can close this page.",
@@ -329,10 +341,21 @@ function outcome(title: string, text: string, failed: boolean) {
   show("outcome");
 }
 
+/** One WatchSession stream; a lapsed client token is renewed and the follower reconnects. */
+async function* watch(afterSequence: bigint, signal: AbortSignal) {
+  try {
+    yield* events.watchSession({ sessionId, afterSequence }, { signal });
+  } catch (e) {
+    if (ConnectError.from(e).code !== Code.Unauthenticated) throw e;
+    await exchange();
+    throw new ConnectError("the client token was renewed", Code.Unavailable);
+  }
+}
+
 async function follow() {
   try {
     await followSession({
-      watch: (afterSequence, signal) => events.watchSession({ sessionId, afterSequence }, { signal }),
+      watch: (afterSequence, signal) => watch(afterSequence, signal),
       onEvent: (e) => void onEvent(e).catch(() => undefined),
       onConnection: connection,
       signal: new AbortController().signal,
