@@ -4,9 +4,9 @@ import { sha256Hex } from "./canonical-json.js";
 /**
  * What a key may do. Each RPC names the one scope it needs; `console` is the operator console's
  * key, which reaches the reads and operator actions the console offers (src/service/scopes.ts)
- * without the rest of the `sessions` and `configuration` scopes.
+ * without the rest of the `sessions`, `configuration` and `metrics` scopes.
  */
-export const scopes = ["sessions", "audit", "billing", "configuration", "console"] as const;
+export const scopes = ["sessions", "audit", "billing", "configuration", "metrics", "console"] as const;
 export type Scope = (typeof scopes)[number];
 
 /** A tenant API key as stored: the secret itself is never kept, only its SHA-256. */

@@ -1,4 +1,5 @@
 import type { BillableEvent, UsagePeriod, UsageRow } from "./billing.js";
+import type { MetricsQuery, MetricsTallies } from "./metrics-report.js";
 import type { DecisionValue, Session, SessionState } from "./session.js";
 
 /**
@@ -40,6 +41,12 @@ export interface SessionRepository {
   listBillableEvents(tenantId: string, query: BillableEventQuery): Promise<BillableEvent[]>;
   /** Billable events counted per period and workflow, ordered by period then workflow. */
   countUsage(tenantId: string, query: UsageQuery): Promise<UsageRow[]>;
+  /**
+   * The operational metrics' counts (domain/metrics.ts) over the sessions the query selects, in
+   * total and per bucket, configuration version and market. A scan, so its work is bounded by the
+   * range (at most maxMetricsRangeDays) and the tenant's sessions in it.
+   */
+  tallyMetrics(tenantId: string, query: MetricsQuery): Promise<MetricsTallies>;
   /** Sessions of any tenant that are not closed and expired at or before `now`; for the sweeper only. */
   findExpiredOpen(now: Date, limit: number): Promise<Session[]>;
 }

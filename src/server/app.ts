@@ -23,6 +23,8 @@ import { createAcknowledgementService } from "../service/acknowledgement-service
 import { createEventService } from "../service/event-service.js";
 import { createOutcomeService } from "../service/outcome-service.js";
 import { createBillingService } from "../service/billing-service.js";
+import { createMetricsService } from "../service/metrics-service.js";
+import { createMetricsUseCases } from "../domain/metrics-use-cases.js";
 import { createAccessTable } from "../service/scopes.js";
 import { createSessionService } from "../service/session-service.js";
 import { createSubmissionService, dispositionHeader } from "../service/submission-service.js";
@@ -36,6 +38,7 @@ import { ClientAuthService } from "../../gen/sessionflow/v1/client_auth_service_
 import { ConfigurationService } from "../../gen/sessionflow/v1/configuration_service_pb.js";
 import { DecisionService } from "../../gen/sessionflow/v1/decision_service_pb.js";
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
+import { MetricsService } from "../../gen/sessionflow/v1/metrics_service_pb.js";
 import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
@@ -200,6 +203,7 @@ export function createApp(opts: AppOptions): App {
     { service: CheckService, impl: createCheckService(decisions, viewer) },
     { service: ConfigurationService, impl: createConfigurationService(decisions) },
     { service: BillingService, impl: createBillingService(store) },
+    { service: MetricsService, impl: createMetricsService(createMetricsUseCases({ store, clock })) },
   ];
   const health = createHealthState(api.map((r) => r.service.typeName));
   const reflected = [...api.map((r) => r.service), Health, ServerReflection];

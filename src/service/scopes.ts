@@ -45,7 +45,8 @@ const protectedServices: ServiceAccess[] = [
   { service: CheckService, scope: "sessions", client: ["ReportCheckResult"] },
   { service: ConfigurationService, scope: "configuration", console: ["GetThresholds", "UpdateThresholds", "ListThresholdRevisions"] },
   { service: BillingService, scope: "billing" },
-  { service: MetricsService, scope: "sessions", console: ["GetMetrics"] },
+  // Aggregates only, never a session's data: a dashboard's key needs nothing else.
+  { service: MetricsService, scope: "metrics", console: ["GetMetrics"] },
 ];
 
 /**

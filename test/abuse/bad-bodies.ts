@@ -8,6 +8,7 @@ import { ClientAuthService } from "../../gen/sessionflow/v1/client_auth_service_
 import { ConfigurationService } from "../../gen/sessionflow/v1/configuration_service_pb.js";
 import { DecisionService } from "../../gen/sessionflow/v1/decision_service_pb.js";
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
+import { MetricsService } from "../../gen/sessionflow/v1/metrics_service_pb.js";
 import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
@@ -16,7 +17,7 @@ import { envelope } from "./raw-rpc.js";
 /** Every unary and server-streaming method the port serves (reflection is bidi-only). */
 export const methods: DescMethod[] = [
   SubmissionService, SessionService, ClientAuthService, AcknowledgementService, OutcomeService,
-  EventService, DecisionService, CheckService, ConfigurationService, BillingService, Health,
+  EventService, DecisionService, CheckService, ConfigurationService, BillingService, MetricsService, Health,
 ].flatMap((s) => s.methods.filter((m) => m.methodKind === "unary" || m.methodKind === "server_streaming"));
 
 const failsBinary = (desc: DescMessage, bytes: Uint8Array) => {

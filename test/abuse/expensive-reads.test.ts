@@ -3,6 +3,8 @@ import { createClient } from "@connectrpc/connect";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
+import { MetricsInterval } from "../../gen/sessionflow/v1/metrics_pb.js";
+import { MetricsService } from "../../gen/sessionflow/v1/metrics_service_pb.js";
 import { UsagePeriod } from "../../gen/sessionflow/v1/billing_pb.js";
 import { SessionService, SessionView } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SessionState } from "../../gen/sessionflow/v1/session_pb.js";
@@ -26,12 +28,14 @@ describe("expensive reads of one tenant", () => {
     const transport = transportFor("grpc-h2", server.url, server.key);
     const billing = createClient(BillingService, transport);
     const noisy = createClient(SessionService, transport);
+    const metrics = createClient(MetricsService, transport);
     const quietTransport = transportFor("grpc-h2", server.url, server.otherKey);
     const quiet = createClient(SessionService, quietTransport);
     const { session } = await createClient(SubmissionService, quietTransport).submit({ workflow: "kyc" });
     const range = { startTime: timestampFromDate(new Date(Date.now() - 40 * 86_400_000)), endTime: timestampFromDate(new Date()) };
     // Warm every path once, so JIT compilation is not what gets measured.
     await billing.getUsage({ ...range, period: UsagePeriod.DAY });
+    await metrics.getMetrics({ ...range, interval: MetricsInterval.HOUR });
     await noisy.listSessions({ pageSize: 100, market: "FR" });
     await quiet.getSession({ sessionId: session!.id });
 
@@ -60,6 +64,7 @@ describe("expensive reads of one tenant", () => {
         await Promise.all([
           billing.getUsage({ ...range, period: UsagePeriod.DAY }),
           billing.getUsage({ ...range, period: UsagePeriod.MONTH, workflow: "kyc" }),
+          metrics.getMetrics({ ...range, interval: MetricsInterval.HOUR }),
           // A filter nothing matches: the whole tenant is scanned for one page.
           noisy.listSessions({ pageSize: 100, market: "FR" }),
           noisy.listSessions({ pageSize: 100, states: [SessionState.RESOLVED], view: SessionView.BASIC }),
@@ -86,6 +91,9 @@ describe("expensive reads of one tenant", () => {
     const kyc = await billing.getUsage({ ...range, period: UsagePeriod.DAY, workflow: "kyc" });
     expect(kyc.totalBillableEvents).toBe(BigInt(sessionsOfNoisy / 2));
     expect(kyc.rows.every((r) => r.workflow === "kyc")).toBe(true);
+    const metrics = createClient(MetricsService, transportFor("grpc-h2", server.url, server.key));
+    expect((await metrics.getMetrics(range)).total!.sessions).toBe(BigInt(sessionsOfNoisy));
+    expect((await metrics.getMetrics({ ...range, workflow: "kyc" })).total!.sessions).toBe(BigInt(sessionsOfNoisy / 2));
 
     const noisy = createClient(SessionService, transportFor("grpc-h2", server.url, server.key));
     const seen = new Set<string>();

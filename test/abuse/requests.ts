@@ -41,6 +41,7 @@ export function validRequest(method: DescMethod, f: Fixture): Record<string, unk
     ListThresholdRevisions: {},
     ListBillableEvents: range,
     GetUsage: range,
+    GetMetrics: range,
   };
   const request = requests[method.name];
   if (!request) throw new Error(`no valid request for ${method.name}`);

@@ -4,6 +4,7 @@ import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { AcknowledgementService } from "../../gen/sessionflow/v1/acknowledgement_service_pb.js";
 import { BillingService } from "../../gen/sessionflow/v1/billing_service_pb.js";
+import { MetricsService } from "../../gen/sessionflow/v1/metrics_service_pb.js";
 import { CheckService } from "../../gen/sessionflow/v1/check_service_pb.js";
 import { DecisionService } from "../../gen/sessionflow/v1/decision_service_pb.js";
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
@@ -32,6 +33,7 @@ const enumFields: { method: DescMethod; field: string; request: (value: number) 
   { method: DecisionService.method.reviewSession, field: "decision", request: (v) => ({ sessionId: someId, decision: v, reviewer: "r", reason: "x" }) },
   { method: OutcomeService.method.reportFailure, field: "reason", request: (v) => ({ sessionId: someId, reason: v }) },
   { method: BillingService.method.getUsage, field: "period", request: (v) => ({ ...range, period: v }) },
+  { method: MetricsService.method.getMetrics, field: "interval", request: (v) => ({ ...range, interval: v }) },
 ];
 
 /** Paths of the enum fields in a message and the messages inside it, as "filter.types". */

@@ -62,6 +62,7 @@ describe("one port, every protocol", () => {
       "sessionflow.v1.ConfigurationService",
       "sessionflow.v1.DecisionService",
       "sessionflow.v1.EventService",
+      "sessionflow.v1.MetricsService",
       "sessionflow.v1.OutcomeService",
       "sessionflow.v1.SessionService",
       "sessionflow.v1.SubmissionService",

@@ -6,6 +6,7 @@ import { defaultLifetimePolicy } from "../../src/domain/policy.js";
 import type { Session } from "../../src/domain/session.js";
 import { createSession } from "../../src/domain/stitching.js";
 import { DuplicateKeyError, type Store } from "../../src/domain/store.js";
+import { metricsContractCases } from "./metrics-contract.js";
 
 /**
  * The behaviour every Store implementation must have. Each implementation's test file calls
@@ -289,6 +290,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.sessions.findByLinkTokenHash("h2"))?.tenantId).toBe("acme");
       expect(await store.sessions.findByLinkTokenHash("nope")).toBeUndefined();
     });
+
+    metricsContractCases(() => store);
 
     it("answers ping", async () => {
       await expect(store.ping()).resolves.toBeUndefined();

@@ -19,6 +19,7 @@ const scans = new Set([
   "sessionflow.v1.SessionService/ListSessions",
   "sessionflow.v1.BillingService/ListBillableEvents",
   "sessionflow.v1.BillingService/GetUsage",
+  "sessionflow.v1.MetricsService/GetMetrics",
   "sessionflow.v1.ConfigurationService/ListThresholdRevisions",
 ]);
 

@@ -10,6 +10,7 @@ import { createIdOrder } from "./id-order.js";
 import { nextTurn, scanDown, scanSlice, scanUp } from "./scan.js";
 import { applyChange } from "./session-changes.js";
 import { createUsageCounter } from "./usage-counter.js";
+import { tallyMetrics } from "./metrics-tally.js";
 
 export interface MemoryStoreOptions {
   /** The clock retention is measured by; the system clock when unset. */
@@ -188,6 +189,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
         });
         return usage.rows();
       },
+      tallyMetrics: (tenantId, q) => tallyMetrics(tenants.get(tenantId)?.values() ?? [], q),
       async findExpiredOpen(now, limit) {
         const found: Session[] = [];
         let visited = 0;

@@ -1,4 +1,5 @@
 import type { CreateIndexesOptions, IndexSpecification } from "mongodb";
+import { metricsIndexName } from "./metrics-pipeline.js";
 
 export interface IndexDeclaration {
   collection: "sessions" | "events" | "apiKeys" | "identityLinks" | "configurations" | "feedState";
@@ -38,6 +39,10 @@ export function indexDeclarations({ eventRetentionSeconds }: RetentionOptions): 
       options: { unique: true, partialFilterExpression: { linkTokenHash: { $exists: true } } },
     },
     { collection: "sessions", name: "tenant_billable_time", key: { tenantId: 1, billable: 1, createTime: 1 } },
+    // GetMetrics (metrics-pipeline.ts): equality, then the range, then the optional filters, which
+    // the server checks on index keys so only matching documents are fetched. None of these fields
+    // changes after insert, so updates never touch this index.
+    { collection: "sessions", name: metricsIndexName, key: { tenantId: 1, billable: 1, createTime: 1, workflow: 1, market: 1 } },
     { collection: "sessions", name: "sweep_open_expiry", key: { expireTime: 1 }, options: { partialFilterExpression: { open: true } } },
     { collection: "sessions", name: "ttl_retain_until", key: { retainUntil: 1 }, options: { expireAfterSeconds: 0 } },
     { collection: "events", name: "tenant_cursor", key: { tenantId: 1, _id: 1 } },

@@ -24,6 +24,7 @@ import {
 } from "./documents.js";
 import { createMongoFeed, type MongoFeed } from "./feed.js";
 import { indexDeclarations } from "./indexes.js";
+import { metricsIndexName, metricsPipeline, talliesOf, type MetricsFacets } from "./metrics-pipeline.js";
 import * as q from "./queries.js";
 import { sessionUpdate } from "./session-update.js";
 
@@ -174,6 +175,10 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
           const { start, end } = periodOf(new Date(r._id.period), query.period);
           return { periodStart: start, periodEnd: end, workflow: r._id.workflow, billableEvents: r.count };
         });
+      },
+      async tallyMetrics(tenantId, query) {
+        const [facets] = await sessions.aggregate<MetricsFacets>(metricsPipeline(tenantId, query), { hint: metricsIndexName }).toArray();
+        return talliesOf(facets);
       },
       async findExpiredOpen(now, limit) {
         return (await sessions.find(q.expiredOpen(now), { limit }).toArray()).map(fromSessionDoc);
