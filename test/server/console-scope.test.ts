@@ -8,6 +8,8 @@ import { DecisionService } from "../../gen/sessionflow/v1/decision_service_pb.js
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
 import { Decision, CheckType } from "../../gen/sessionflow/v1/risk_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
+import { MetricsService } from "../../gen/sessionflow/v1/metrics_service_pb.js";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 import { issueApiKey } from "../../src/domain/api-key.js";
 import { transportFor } from "../support/clients.js";
@@ -52,6 +54,11 @@ describe("the console scope", () => {
       events.push(event!.type);
     }
     expect(events.length).toBeGreaterThan(0);
+    const metrics = await createClient(MetricsService, as(consoleKey)).getMetrics({
+      startTime: timestampFromDate(new Date(server.clock.now().getTime() - 3600_000)),
+      endTime: timestampFromDate(new Date(server.clock.now().getTime() + 3600_000)),
+    });
+    expect(metrics.total!.sessions).toBe(2n);
   });
 
   it("may not create sessions, submit, report checks, authenticate or read billing", async () => {
