@@ -8,6 +8,12 @@ export type Connection = "live" | "lost" | "ended";
 export interface FollowOptions {
   /** Opens WatchSession after the given sequence. */
   watch(afterSequence: bigint, signal: AbortSignal): AsyncIterable<{ event?: LifecycleEvent }>;
+  /**
+   * A cheap unary call made before reopening a lost stream. The server sends a stream's headers
+   * with its first message, so a quiet session's new stream says nothing; the probe's answer is
+   * what shows the service can be reached again.
+   */
+  probe(signal: AbortSignal): Promise<unknown>;
   onEvent(event: LifecycleEvent): void;
   onConnection(state: Connection): void;
   signal: AbortSignal;
@@ -31,11 +37,19 @@ export async function followSession(opts: FollowOptions): Promise<void> {
   let failures = 0;
   while (!opts.signal.aborted) {
     try {
-      let first = true;
-      for await (const { event } of opts.watch(last, opts.signal)) {
-        if (first) opts.onConnection("live");
-        first = false;
+      let live = false;
+      const opened = () => {
+        if (live) return;
+        live = true;
         failures = 0;
+        opts.onConnection("live");
+      };
+      if (failures > 0) {
+        await opts.probe(opts.signal);
+        opened();
+      }
+      for await (const { event } of opts.watch(last, opts.signal)) {
+        opened();
         if (!event || event.sequence <= last) continue;
         last = event.sequence;
         opts.onEvent(event);

@@ -69,7 +69,8 @@ export async function renderMetrics({ root, signal, params }: View) {
   // Rates over time, one point per bucket, a vertical marker at each thresholds revision in range.
   const series = metrics.series.map((b) => ({ x: b.startTime ? timestampMs(b.startTime) : 0, m: b.metrics }));
   const markers: Record<string, { type: "line"; xMin: number; xMax: number; [option: string]: unknown }> = {};
-  for (const r of revisions) {
+  // Oldest first, so the markers and their list read left to right.
+  for (const r of [...revisions].reverse()) {
     const at = r.createTime ? timestampMs(r.createTime) : 0;
     if (at < start.getTime() || at > end.getTime()) continue;
     markers[`v${r.version}`] = {

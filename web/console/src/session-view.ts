@@ -76,6 +76,7 @@ export async function renderSession({ root, signal }: View, sessionId: string) {
 
   void followSession({
     watch: (afterSequence, s) => api.events.watchSession({ sessionId, afterSequence }, { signal: s }),
+    probe: (s) => api.sessions.getSession({ sessionId }, { signal: s }),
     signal,
     onConnection: (state) => {
       timelineStatus.textContent = state === "live" ? "Live: new events appear as they happen." : state === "lost" ? "Connection lost. Reconnecting…" : "The session is closed; this is its whole timeline.";

@@ -355,7 +355,8 @@ async function* watch(afterSequence: bigint, signal: AbortSignal) {
 async function follow() {
   try {
     await followSession({
-      watch: (afterSequence, signal) => watch(afterSequence, signal),
+      watch,
+      probe: (signal) => sessions.getSession({ sessionId }, { signal }),
       onEvent: (e) => void onEvent(e).catch(() => undefined),
       onConnection: connection,
       signal: new AbortController().signal,
