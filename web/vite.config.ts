@@ -23,7 +23,21 @@ export default defineConfig({
       input: { page: at("page/index.html"), console: at("console/index.html") },
     },
   },
-  // `npm run dev:web`: the page and console from Vite, the API from a service on port 8080.
+  // `npm run dev:web`: the page and console from Vite at the paths the service uses, the API
+  // from a service on port 8080.
+  plugins: [
+    {
+      name: "sessionflow-paths",
+      configureServer(server) {
+        server.middlewares.use((req, _res, next) => {
+          const path = (req.url ?? "").split("?", 1)[0] ?? "";
+          if (/^\/s\/[^/]+$/.test(path)) req.url = "/page/index.html";
+          else if (path === "/console") req.url = "/console/index.html";
+          next();
+        });
+      },
+    },
+  ],
   server: {
     port: 5173,
     proxy: { "^/(sessionflow\\.v1\\.|grpc\\.)": "http://localhost:8080" },
