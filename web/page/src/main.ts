@@ -1,75 +1,28 @@
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-web";
-import { AcknowledgementService } from "../../../gen/sessionflow/v1/acknowledgement_service_pb.js";
-import { ClientAuthService } from "../../../gen/sessionflow/v1/client_auth_service_pb.js";
-import { EventService } from "../../../gen/sessionflow/v1/event_service_pb.js";
 import { LifecycleEventType, type LifecycleEvent } from "../../../gen/sessionflow/v1/event_pb.js";
 import { Acknowledgement, WarningScreenStatus } from "../../../gen/sessionflow/v1/lifecycle_pb.js";
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { Identity, IdentitySchema } from "../../../gen/sessionflow/v1/identity_pb.js";
 import { CheckOutcome } from "../../../gen/sessionflow/v1/risk_pb.js";
 import { SessionState, type Session } from "../../../gen/sessionflow/v1/session_pb.js";
-import { SessionService } from "../../../gen/sessionflow/v1/session_service_pb.js";
-import { SubmissionService } from "../../../gen/sessionflow/v1/submission_service_pb.js";
-import { apiBaseUrl } from "../../shared/api-base.js";
 import { byId, h, showOnly } from "../../shared/dom.js";
 import { fieldErrorsOf } from "../../shared/errors.js";
 import { followSession, type Connection } from "../../shared/follow.js";
+import { acks, exchange, link, linkToken, sessions, submissions, watch } from "./client.js";
+import { identityFor, prefill, showFieldErrors, steps, type Step } from "./inputs.js";
 import { callProblem, checkNotice, failureText, incompleteLink, linkProblem, warningText, type Problem } from "./messages.js";
 
 /**
  * The hosted verification page: a Connect-Web client of the public API, and the reference for
- * tenants who build their own. It holds the link token (its address) and the short-lived client
- * token that link is exchanged for, in memory only; it never sees a tenant API key.
+ * tenants who build their own. This file is the journey: which screen shows when, driven by the
+ * user's input and by the session's lifecycle events.
  */
-const steps = ["name", "contact", "address"] as const;
-type Step = (typeof steps)[number];
 const screens = ["problem", "step-name", "step-contact", "step-address", "checking", "warning", "handoff", "elsewhere", "outcome"];
 
-const linkToken = decodeURIComponent(location.pathname.split("/s/")[1] ?? "");
-
-let clientToken = "";
-let sessionId = "";
-let workflow = "";
 let isChild = false;
 let closed = false;
 let presentedScreen = "";
 let cancelled = false;
 const retries = new Map<number, number>();
 
-/**
- * The client token lives for minutes: when the service says it lapsed, the page exchanges its
- * link again and repeats the call once. (It does not trust its own clock to know when.) A lapsed
- * stream is retried by the follower, which reconnects with the renewed token.
- */
-const bearer: Interceptor = (next) => async (req) => {
-  req.header.set("authorization", `Bearer ${clientToken}`);
-  try {
-    return await next(req);
-  } catch (e) {
-    if (ConnectError.from(e).code !== Code.Unauthenticated) throw e;
-    await exchange();
-    if (req.stream) throw new ConnectError("the client token was renewed", Code.Unavailable);
-    req.header.set("authorization", `Bearer ${clientToken}`);
-    return next(req);
-  }
-};
-const transport = createConnectTransport({ baseUrl: apiBaseUrl, interceptors: [bearer] });
-const auth = createClient(ClientAuthService, createConnectTransport({ baseUrl: apiBaseUrl }));
-const submissions = createClient(SubmissionService, transport);
-const sessions = createClient(SessionService, transport);
-const acks = createClient(AcknowledgementService, transport);
-const events = createClient(EventService, transport);
-
 const status = (text: string) => (byId("status").textContent = text);
-
-async function exchange() {
-  const opened = await auth.exchangeLinkToken({ linkToken });
-  clientToken = opened.clientToken;
-  sessionId = opened.sessionId;
-  workflow = opened.workflow;
-  return opened;
-}
 
 function show(screen: string | undefined, focus = true) {
   // A call's answer may arrive after the stream's terminal event: the outcome, once shown, stays.
@@ -108,7 +61,7 @@ async function open() {
   } catch (e) {
     return problem(linkProblem(e), () => void open());
   }
-  const { session } = await sessions.getSession({ sessionId });
+  const { session } = await sessions.getSession({ sessionId: link.sessionId });
   if (!session) return;
   isChild = session.parentSessionId !== "";
   prefill(session.identity);
@@ -135,68 +88,14 @@ function place(session: Session) {
   show(`step-${next}`);
 }
 
-function prefill(identity: Identity | undefined) {
-  if (!identity) return;
-  const set = (id: string, value: string | undefined) => {
-    if (value) byId<HTMLInputElement>(id).value = value;
-  };
-  set("fullName", identity.fullName);
-  set("dateOfBirth", identity.dateOfBirth);
-  set("email", identity.email);
-  set("phone", identity.phone);
-  set("line1", identity.address?.lines[0]);
-  set("locality", identity.address?.locality);
-  set("postalCode", identity.address?.postalCode);
-  set("regionCode", identity.address?.regionCode);
-}
-
-function value(id: string): string {
-  return byId<HTMLInputElement>(id).value.trim();
-}
-
-/** What one step submits; empty fields are left out, so they never overwrite earlier values. */
-function identityFor(step: Step): MessageInitShape<typeof IdentitySchema> {
-  const only = (fields: Record<string, string>) => Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== ""));
-  if (step === "name") return only({ fullName: value("fullName"), dateOfBirth: value("dateOfBirth") });
-  if (step === "contact") return only({ email: value("email"), phone: value("phone") });
-  const address = only({ locality: value("locality"), postalCode: value("postalCode"), regionCode: value("regionCode").toUpperCase() });
-  const lines = value("line1") ? [value("line1")] : [];
-  return lines.length || Object.keys(address).length ? { address: { lines, ...address } } : {};
-}
-
-/** Where the service's field names (identity.email) point on the page. */
-const fieldInputs: Record<string, string> = {
-  "identity.full_name": "fullName",
-  "identity.date_of_birth": "dateOfBirth",
-  "identity.email": "email",
-  "identity.phone": "phone",
-};
-
-function showFieldErrors(form: HTMLFormElement, errors: Map<string, string>) {
-  for (const p of form.querySelectorAll<HTMLElement>(".field-error")) p.hidden = true;
-  for (const input of form.querySelectorAll("input")) input.removeAttribute("aria-invalid");
-  let first: HTMLInputElement | undefined;
-  for (const [field, description] of errors) {
-    const id = fieldInputs[field] ?? (field.startsWith("identity.address") ? "line1" : undefined);
-    if (!id) continue;
-    const input = byId<HTMLInputElement>(id);
-    const message = byId(id === "line1" ? "address-error" : `${id}-error`);
-    input.setAttribute("aria-invalid", "true");
-    message.textContent = `Please check this field: it ${description}.`;
-    message.hidden = false;
-    first ??= input;
-  }
-  first?.focus();
-}
-
 async function submitStep(step: Step, form: HTMLFormElement) {
   const button = form.querySelector<HTMLButtonElement>("button[type=submit]")!;
   button.disabled = true;
   const complete = step === "address";
   try {
     await submissions.submit({
-      sessionId,
-      workflow,
+      sessionId: link.sessionId,
+      workflow: link.workflow,
       requestId: crypto.randomUUID(),
       identity: identityFor(step),
       device: { deviceId: deviceId(), userAgent: navigator.userAgent },
@@ -224,7 +123,7 @@ async function submitStep(step: Step, form: HTMLFormElement) {
 }
 
 async function refreshScreens() {
-  const { warningScreens } = await acks.listWarningScreens({ sessionId });
+  const { warningScreens } = await acks.listWarningScreens({ sessionId: link.sessionId });
   const screen = warningScreens.find((s) => s.status === WarningScreenStatus.PRESENTED);
   if (!screen) {
     if (!byId("warning").hidden && !closed) show("checking");
@@ -240,7 +139,7 @@ async function answer(acknowledgement: Acknowledgement) {
   const buttons = [byId<HTMLButtonElement>("proceed"), byId<HTMLButtonElement>("cancel")];
   buttons.forEach((b) => (b.disabled = true));
   try {
-    await acks.acknowledge({ sessionId, screenId: presentedScreen, acknowledgement, requestId: crypto.randomUUID() });
+    await acks.acknowledge({ sessionId: link.sessionId, screenId: presentedScreen, acknowledgement, requestId: crypto.randomUUID() });
     if (acknowledgement === Acknowledgement.CANCEL) cancelled = true;
     show("checking");
     await refreshScreens();
@@ -255,12 +154,12 @@ async function transfer() {
   const button = byId<HTMLButtonElement>("transfer");
   button.disabled = true;
   try {
-    const t = await sessions.transferSession({ sessionId, requestId: crypto.randomUUID() });
+    const t = await sessions.transferSession({ sessionId: link.sessionId, requestId: crypto.randomUUID() });
     // Shown as an image, not put into the document: an image cannot run script.
     byId<HTMLImageElement>("qr").src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(t.qrCodeSvg)}`;
-    const link = byId<HTMLAnchorElement>("transfer-url");
-    link.href = t.url;
-    link.textContent = t.url;
+    const anchor = byId<HTMLAnchorElement>("transfer-url");
+    anchor.href = t.url;
+    anchor.textContent = t.url;
     byId("handoff-status").textContent = "Waiting for your phone…";
     show("handoff");
   } catch (e) {
@@ -299,7 +198,7 @@ async function onEvent(event: LifecycleEvent) {
     case LifecycleEventType.SUBMISSION:
       // The phone's progress arrives here too; once its input is complete, this page waits for the checks.
       if (!isChild && !byId("handoff").hidden) {
-        const { session } = await sessions.getSession({ sessionId });
+        const { session } = await sessions.getSession({ sessionId: link.sessionId });
         if (session?.inputComplete) place(session);
       }
       return;
@@ -341,22 +240,11 @@ function outcome(title: string, text: string, failed: boolean) {
   show("outcome");
 }
 
-/** One WatchSession stream; a lapsed client token is renewed and the follower reconnects. */
-async function* watch(afterSequence: bigint, signal: AbortSignal) {
-  try {
-    yield* events.watchSession({ sessionId, afterSequence }, { signal });
-  } catch (e) {
-    if (ConnectError.from(e).code !== Code.Unauthenticated) throw e;
-    await exchange();
-    throw new ConnectError("the client token was renewed", Code.Unavailable);
-  }
-}
-
 async function follow() {
   try {
     await followSession({
       watch,
-      probe: (signal) => sessions.getSession({ sessionId }, { signal }),
+      probe: (signal) => sessions.getSession({ sessionId: link.sessionId }, { signal }),
       onEvent: (e) => void onEvent(e).catch(() => undefined),
       onConnection: connection,
       signal: new AbortController().signal,
@@ -387,7 +275,7 @@ byId("proceed").onclick = () => void answer(Acknowledgement.PROCEED);
 byId("cancel").onclick = () => void answer(Acknowledgement.CANCEL);
 byId("transfer").onclick = () => void transfer();
 byId("handoff-back").onclick = () =>
-  void sessions.getSession({ sessionId }).then(({ session }) => session && place(session), (e: unknown) => problem(callProblem(e)));
+  void sessions.getSession({ sessionId: link.sessionId }).then(({ session }) => session && place(session), (e: unknown) => problem(callProblem(e)));
 
 if (!/^[A-Za-z0-9_-]{20,100}$/.test(linkToken)) problem(incompleteLink);
 else void open().catch((e: unknown) => problem(linkProblem(e), () => location.reload()));
