@@ -2,6 +2,8 @@ import { createClient } from "@connectrpc/connect";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
+import { AcknowledgementService } from "../gen/sessionflow/v1/acknowledgement_service_pb.js";
+import { Acknowledgement } from "../gen/sessionflow/v1/lifecycle_pb.js";
 import { CheckService } from "../gen/sessionflow/v1/check_service_pb.js";
 import { ConfigurationService } from "../gen/sessionflow/v1/configuration_service_pb.js";
 import { CheckType } from "../gen/sessionflow/v1/risk_pb.js";
@@ -49,6 +51,7 @@ async function seed(server: TestServer): Promise<string> {
   const submit = createClient(SubmissionService, transport);
   const checks = createClient(CheckService, transport);
   const config = createClient(ConfigurationService, transport);
+  const acks = createClient(AcknowledgementService, transport);
   const start = new Date("2026-03-02T08:00:00Z").getTime();
   const markets = ["GB", "DE", "HU"] as const;
   let featured = "";
@@ -61,7 +64,11 @@ async function seed(server: TestServer): Promise<string> {
         await submit.submit({ workflow: "bank-signup", market, identity: { fullName: `Ann Example${i}`, email: `ann.example${i}@example.com` }, device: { userAgent: "Mozilla/5.0" }, complete: true });
       }
       for (let i = 0; i < mix.review; i++) {
-        await submit.submit({ workflow: "bank-signup", market, identity: { fullName: "Carol Singer", email: `carol.singer${d}${i}@yopmail.com` }, complete: true });
+        const s = await submit.submit({ workflow: "bank-signup", market, identity: { fullName: "Carol Singer", email: `carol.singer${d}${i}@yopmail.com` }, complete: true });
+        // The user proceeds past the disposable-mailbox warning; the session then waits for a reviewer.
+        for (const screen of (await acks.listWarningScreens({ sessionId: s.session!.id })).warningScreens) {
+          await acks.acknowledge({ sessionId: s.session!.id, screenId: screen.id, acknowledgement: Acknowledgement.PROCEED });
+        }
       }
       for (let i = 0; i < mix.decline; i++) {
         const s = await submit.submit({ workflow: "kyc-onboarding", market, identity: { fullName: "Dave Doe" }, step: "capture" });
