@@ -218,11 +218,22 @@ describe.skipIf(!existsSync(chromiumPath))("the hosted page and console in headl
     await ops.getByRole("cell", { name: "Older phone cameras in DE" }).waitFor();
     const config = await createClient(ConfigurationService, acme()).getThresholds({});
     expect(config.config).toMatchObject({ version: 1n, reason: "Older phone cameras in DE", values: { liveness: 0.7 } });
+    // A market's override, keeping the tenant's values.
+    await ops.getByLabel(/^Market override/).fill("de");
+    await ops.getByLabel(/^Market override/).press("Enter");
+    await ops.getByRole("heading", { name: "Edit the DE override" }).waitFor();
+    await ops.getByLabel(/^Document/).fill("0.65");
+    await ops.getByLabel(/^Reason for the change/).fill("Older identity cards in DE");
+    await ops.getByRole("button", { name: "Save thresholds" }).click();
+    await ops.getByTestId("thresholds-status").filter({ hasText: "Saved as version 2" }).waitFor();
+    const de = await createClient(ConfigurationService, acme()).getThresholds({ market: "DE" });
+    expect(de.config).toMatchObject({ version: 2n, values: { liveness: 0.7 }, marketOverrides: { DE: { document: 0.65 } } });
+    expect(de.effective).toMatchObject({ liveness: 0.7, document: 0.65 });
 
     // Metrics: the range around the test clock's day; charts drawn, the revision marked.
     await ops.goto(`${base}/console#/metrics?range=7d&end=2026-03-03`);
     await ops.getByRole("heading", { name: "Rates over time" }).waitFor();
-    await ops.getByText("thresholds revisions (v1)").waitFor();
+    await ops.getByText("thresholds revisions (v1, v2)").waitFor();
     for (const id of ["rates-chart", "markets-chart", "checks-chart"]) {
       const drawn = await ops.getByTestId(id).evaluate((c: HTMLCanvasElement) => {
         const pixels = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;

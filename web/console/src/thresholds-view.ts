@@ -1,4 +1,5 @@
-import type { Thresholds } from "../../../gen/sessionflow/v1/thresholds_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Thresholds, ThresholdsSchema } from "../../../gen/sessionflow/v1/thresholds_pb.js";
 import { h } from "../../shared/dom.js";
 import { fieldErrorsOf, reasonOf } from "../../shared/errors.js";
 import { api } from "./api.js";
@@ -28,18 +29,29 @@ const summary = (t: Thresholds | undefined) =>
  * placeholder), editing that requires a reason and names the version it was based on (a
  * concurrent change is refused, not overwritten), and every revision.
  */
-export async function renderThresholds({ root, signal }: View) {
+export async function renderThresholds({ root, signal, params }: View) {
+  // Per-market tuning (seeds/seon-session-management.txt): ?market=DE edits that market's override.
+  const market = /^[A-Z]{2}$/.test(params.get("market") ?? "") ? params.get("market")! : "";
   const [{ config, effective }, { revisions }] = await Promise.all([
-    api.configuration.getThresholds({}, { signal }),
+    api.configuration.getThresholds({ market }, { signal }),
     api.configuration.listThresholdRevisions({ pageSize: 50 }, { signal }),
   ]);
   const version = config?.version ?? 0n;
+  const editing = market ? config?.marketOverrides[market] : config?.values;
   const inputs = new Map<Key, HTMLInputElement>();
   const form = h("form", { novalidate: true, "aria-describedby": "thresholds-version" });
-  form.append(h("p", { id: "thresholds-version" }, `Editing version ${version}. Leave a field empty to use the built-in default (shown greyed).`));
+  form.append(
+    h(
+      "p",
+      { id: "thresholds-version" },
+      market
+        ? `Editing version ${version}, the override for market ${market}. Leave a field empty to use the tenant's value (shown greyed).`
+        : `Editing version ${version}. Leave a field empty to use the built-in default (shown greyed).`,
+    ),
+  );
   for (const f of fields) {
     const id = `t-${f.key}`;
-    const value = config?.values?.[f.key];
+    const value = editing?.[f.key];
     const input = h("input", {
       id,
       name: f.key,
@@ -80,12 +92,15 @@ export async function renderThresholds({ root, signal }: View) {
       values[f.key] = n;
     }
     save.disabled = true;
+    const overrides: Record<string, MessageInitShape<typeof ThresholdsSchema>> = { ...config?.marketOverrides };
+    if (market && Object.keys(values).length > 0) overrides[market] = values;
+    else if (market) delete overrides[market];
     api.configuration
       .updateThresholds({
         expectedVersion: version,
         reason: reason.value.trim(),
-        values,
-        marketOverrides: config?.marketOverrides ?? {},
+        values: market ? (config?.values ?? {}) : values,
+        marketOverrides: overrides,
         ...(config?.lists ? { lists: config.lists } : {}),
         clientScores: config?.clientScores ?? false,
       })
@@ -118,15 +133,26 @@ export async function renderThresholds({ root, signal }: View) {
   });
 
   const overrides = Object.entries(config?.marketOverrides ?? {});
+  const choose = h(
+    "form",
+    { class: "filters", "aria-label": "Choose what to edit" },
+    h("div", {}, h("label", { for: "t-market" }, "Market override (empty: all markets)"), h("input", { id: "t-market", name: "market", value: market, size: "4", maxlength: "2", placeholder: "DE" })),
+    h("div", {}, h("button", { type: "submit", class: "secondary" }, "Edit")),
+  );
+  choose.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const m = String(new FormData(choose).get("market") ?? "").trim().toUpperCase();
+    location.hash = m ? `#/thresholds?market=${encodeURIComponent(m)}` : "#/thresholds";
+  });
   root.append(
     h("h1", { tabindex: "-1" }, "Thresholds"),
-    h("div", { class: "grid" }, h("section", { class: "panel", "aria-labelledby": "edit-title" }, h("h2", { id: "edit-title" }, "Edit"), form), h(
+    h("div", { class: "grid" }, h("section", { class: "panel", "aria-labelledby": "edit-title" }, h("h2", { id: "edit-title" }, market ? `Edit the ${market} override` : "Edit"), choose, form), h(
       "section",
       { class: "panel", "aria-labelledby": "current-title" },
       h("h2", { id: "current-title" }, "In force"),
       h("p", {}, `Version ${version}${config?.createTime ? `, set ${time(config.createTime)} by ${config.principal}` : " (built-in defaults)"}${config?.reason ? `: “${config.reason}”` : ""}.`),
-      table("Effective values", ["Threshold", "Value"], fields.map((f) => [f.proto, String(effective?.[f.key] ?? "—")])),
-      table("Market overrides", ["Market", "Values"], overrides.map(([m, t]) => [m, summary(t)]), "none."),
+      table(market ? `Effective values in ${market}` : "Effective values", ["Threshold", "Value"], fields.map((f) => [f.proto, String(effective?.[f.key] ?? "—")])),
+      table("Market overrides", ["Market", "Values"], overrides.map(([m, t]) => [h("a", { href: `#/thresholds?market=${m}` }, m), summary(t)]), "none."),
     )),
     h(
       "section",
