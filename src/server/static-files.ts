@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
+import { gzipSync } from "node:zlib";
 
 /** One built file, held in memory: the hosted page and the console are a few hundred KiB. */
 export interface StaticFile {
   body: Buffer;
+  /** The body gzipped once at start, when that makes it smaller (scripts, styles, documents). */
+  gzipped?: Buffer;
   contentType: string;
   etag: string;
 }
@@ -21,6 +24,8 @@ const contentTypes: Record<string, string> = {
   ".map": "application/json",
   ".txt": "text/plain; charset=utf-8",
 };
+
+const compressible = /^(text\/|application\/json|image\/svg)/;
 
 /** Files the front ends do not need at run time stay on disk, never served. */
 const skipped = new Set([".map"]);
@@ -39,9 +44,11 @@ export function loadStaticFiles(root: string): Map<string, StaticFile> | undefin
       if (entry.isDirectory()) walk(path);
       else if (entry.isFile() && !skipped.has(extname(entry.name))) {
         const body = readFileSync(path);
+        const contentType = contentTypes[extname(entry.name)] ?? "application/octet-stream";
+        const gzipped = compressible.test(contentType) ? gzipSync(body, { level: 9 }) : undefined;
         const urlPath = "/" + relative(root, path).split(sep).join("/");
         const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
-        files.set(urlPath, { body, contentType: contentTypes[extname(entry.name)] ?? "application/octet-stream", etag });
+        files.set(urlPath, { body, contentType, etag, ...(gzipped && gzipped.length < body.length ? { gzipped } : {}) });
       }
     }
   };

@@ -12,6 +12,8 @@ import { startTestServer, type TestServer } from "../support/test-server.js";
  * The hosted page and console beside the RPCs on the main port: the right document for each
  * path, strict headers, long caching for hashed assets only, and nothing else disturbed.
  */
+const bigScript = `export const words = ${JSON.stringify("sessionflow ".repeat(2_000))};`;
+
 describe("the hosted page and console on the main port", () => {
   let server: TestServer;
   let unbuilt: TestServer;
@@ -27,6 +29,7 @@ describe("the hosted page and console on the main port", () => {
     await writeFile(join(root, "assets/page-abc123.js"), "export {};");
     await writeFile(join(root, "assets/page-abc123.css"), "body{}");
     await writeFile(join(root, "assets/page-abc123.js.map"), "{}");
+    await writeFile(join(root, "assets/page-big.js"), bigScript);
     server = await startTestServer({ webRoot: root });
     unbuilt = await startTestServer({ webRoot: join(root, "missing") });
   });
@@ -70,6 +73,14 @@ describe("the hosted page and console on the main port", () => {
     const etag = js.headers.get("etag")!;
     expect((await get("/assets/page-abc123.js", { headers: { "if-none-match": etag } })).status).toBe(304);
     expect((await get("/assets/page-abc123.css")).headers.get("content-type")).toBe("text/css; charset=utf-8");
+    const big = await get("/assets/page-big.js", { headers: { "accept-encoding": "gzip" } });
+    expect(big.headers.get("content-encoding")).toBe("gzip");
+    expect(big.headers.get("vary")).toContain("Accept-Encoding");
+    expect(Number(big.headers.get("content-length"))).toBeLessThan(2_000);
+    expect(await big.text()).toBe(bigScript); // fetch decompresses
+    const plain = await fetch(server.baseUrl + "/assets/page-big.js", { headers: { "accept-encoding": "identity" } });
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    expect(plain.headers.get("content-length")).toBe(String(bigScript.length));
     const head = await get("/assets/page-abc123.js", { method: "HEAD" });
     expect(head.status).toBe(200);
     expect(head.headers.get("content-length")).toBe("10");
