@@ -1,16 +1,19 @@
 # syntax=docker/dockerfile:1
 
-# Build stage: install everything, compile TypeScript to dist/, then drop dev dependencies.
+# Build stage: install everything, compile TypeScript to dist/ and build the hosted page and
+# console into dist/web, then drop dev dependencies (Vite and the charting library are bundled).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# The sources are not here yet, so the install skips `prepare` (the web build); it runs below.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY gen ./gen
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+COPY web ./web
+RUN npm run build:web && npm run build && npm prune --omit=dev --ignore-scripts
 
-# Runtime stage: compiled code and production dependencies only, as the unprivileged node user.
+# Runtime stage: compiled code, the built front ends and production dependencies only, as the unprivileged node user.
 FROM node:20-bookworm-slim
 # HOST is left to its default, "::": IPv6 and IPv4 both, or IPv4 alone where IPv6 is off.
 ENV NODE_ENV=production PORT=8080

@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "./config.js";
 import { systemClock } from "./domain/clock.js";
 import { createPolicies } from "./domain/policy.js";
@@ -37,6 +40,8 @@ async function main(): Promise<void> {
   }
 
   const tracing = config.tracing ? createOtlpTracing(logger) : undefined;
+  const webRoot = builtWebRoot();
+  if (!existsSync(webRoot)) logger.warn("the hosted page and console are not built; run `npm run build:web` to serve them");
   const app = createApp({
     store,
     logger,
@@ -64,6 +69,7 @@ async function main(): Promise<void> {
     maxHealthWatches: config.maxHealthWatches,
     auth: config.auth,
     callLimits: config.callLimits,
+    webRoot,
   });
   const address = await app.server.listen(config.port, config.host);
   if (config.h2cPort !== undefined) {
@@ -93,6 +99,16 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/**
+ * Where `npm run build:web` puts the page and the console: dist/web under the package root,
+ * which is one level above src/main.ts (tsx) and two above dist/src/main.js (compiled).
+ */
+function builtWebRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const packageRoot = existsSync(join(here, "..", "package.json")) ? join(here, "..") : join(here, "..", "..");
+  return join(packageRoot, "dist", "web");
 }
 
 main().catch((e: unknown) => {

@@ -1,8 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { sha256Hex } from "./canonical-json.js";
 
-/** What a key may do. Each RPC names the one scope it needs. */
-export const scopes = ["sessions", "audit", "billing", "configuration", "metrics"] as const;
+/**
+ * What a key may do. Each RPC names the one scope it needs; `console` is the operator console's
+ * key, which reaches the reads and operator actions the console offers (src/service/scopes.ts)
+ * without the rest of the `sessions`, `configuration` and `metrics` scopes.
+ */
+export const scopes = ["sessions", "audit", "billing", "configuration", "metrics", "console"] as const;
 export type Scope = (typeof scopes)[number];
 
 /** A tenant API key as stored: the secret itself is never kept, only its SHA-256. */

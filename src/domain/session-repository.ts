@@ -1,6 +1,6 @@
 import type { BillableEvent, UsagePeriod, UsageRow } from "./billing.js";
 import type { MetricsQuery, MetricsTallies } from "./metrics-report.js";
-import type { Session, SessionState } from "./session.js";
+import type { DecisionValue, Session, SessionState } from "./session.js";
 
 /**
  * How the session rules persist their aggregate (SPEC §8): a session is written atomically,
@@ -58,6 +58,8 @@ export interface SessionQuery {
   workflow?: string;
   market?: string;
   states?: SessionState[];
+  /** Only sessions whose current decision is one of these. */
+  decisions?: DecisionValue[];
   createTimeStart?: Date;
   createTimeEnd?: Date;
   /**

@@ -75,6 +75,8 @@ import { createMetrics } from "./telemetry/metrics.js";
 import { withMetricsEndpoint } from "./telemetry/metrics-endpoint.js";
 import { observeAnalyzers } from "./telemetry/observed-analyzers.js";
 import { observeStore } from "./telemetry/observed-store.js";
+import { createHostedPages } from "./hosted-pages.js";
+import { loadStaticFiles } from "./static-files.js";
 
 export interface AppOptions {
   store: Store;
@@ -118,6 +120,12 @@ export interface AppOptions {
   maxHealthWatches?: number;
   /** Back-off and log limits for failed authentication, and the API key cache; defaults for what is unset. */
   auth?: Partial<AuthLimits>;
+
+  /**
+   * The built hosted page and console (`npm run build:web`, dist/web): served at /s/{token},
+   * /console and /assets/. Unset or missing, those paths answer 503 saying how to build them.
+   */
+  webRoot?: string;
 
   /** Per-tenant and per-client-token budgets, and the per-process cap on calls; defaults for what is unset. */
   callLimits?: Partial<CallLimits>;
@@ -264,15 +272,19 @@ export function createApp(opts: AppOptions): App {
   ];
   const onRefused = metrics ? (procedure: string, code: Code) => metrics.rpcFinished(procedure, codeToString(code)) : undefined;
   const maxRequestBytes = opts.maxRequestBytes ?? 1024 * 1024;
+  // What no RPC route takes: /metrics, then the hosted page and console, then the probes.
+  const pages = createHostedPages({
+    files: opts.webRoot ? loadStaticFiles(opts.webRoot) : undefined,
+    fallback: createProbes({ health, store: opts.store }),
+  });
+  const fallback = metrics ? withMetricsEndpoint(pages, { metrics, ...(opts.metricsToken ? { token: opts.metricsToken } : {}) }) : pages;
   const handler = createNodeAdapter({
     logger: opts.logger,
     routes,
     readMaxBytes: maxRequestBytes,
     shutdownSignal: shutdown.signal,
     interceptors,
-    fallback: metrics
-      ? withMetricsEndpoint(createProbes({ health, store: opts.store }), { metrics, ...(opts.metricsToken ? { token: opts.metricsToken } : {}) })
-      : createProbes({ health, store: opts.store }),
+    fallback,
     // Requests Connect refuses before any interceptor runs (unreadable, oversized) count as RPCs too.
     ...(onRefused ? { onRefused } : {}),
   });

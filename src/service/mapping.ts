@@ -64,6 +64,14 @@ export const stateFromProto = new Map<SessionState, domain.SessionState>(
   Object.entries(stateToProto).map(([name, value]) => [value, name as domain.SessionState]),
 );
 
+export const decisionFromProto = new Map<Decision, domain.DecisionValue>([
+  [Decision.PENDING, "PENDING"],
+  [Decision.APPROVE, "APPROVE"],
+  [Decision.REVIEW, "REVIEW"],
+  [Decision.DECLINE, "DECLINE"],
+  [Decision.ABANDONED, "ABANDONED"],
+]);
+
 export const dispositionToProto: Record<domain.Disposition, Disposition> = {
   CREATED: Disposition.CREATED,
   CONTINUED: Disposition.CONTINUED,

@@ -11,7 +11,7 @@ import { OutcomeService } from "../../gen/sessionflow/v1/outcome_service_pb.js";
 import { SessionService } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 
-export type Access = { scope: Scope; client: boolean } | "public";
+export type Access = { scope: Scope; client: boolean; console: boolean } | "public";
 
 interface ServiceAccess {
   service: DescService;
@@ -20,20 +20,33 @@ interface ServiceAccess {
   methods?: Record<string, Scope>;
   /** Methods a front end's client token may call, for its own session only. */
   client?: string[];
+  /** Methods a key with the `console` scope may call besides the keys with the method's own scope. */
+  console?: string[];
 }
 
+/**
+ * The operator console (SPEC §5) reads sessions, their timelines and audit trails, recovers
+ * links, finalizes reviews and tunes thresholds. It never creates sessions, submits for users,
+ * reports checks or reads billing: a leaked console key can do no more than an operator can.
+ */
 const protectedServices: ServiceAccess[] = [
   { service: SubmissionService, scope: "sessions", client: ["Submit"] },
-  { service: SessionService, scope: "sessions", methods: { GetAuditTrail: "audit" }, client: ["GetSession", "TransferSession"] },
+  {
+    service: SessionService,
+    scope: "sessions",
+    methods: { GetAuditTrail: "audit" },
+    client: ["GetSession", "TransferSession"],
+    console: ["GetSession", "ListSessions", "GetAuditTrail", "IssueLink"],
+  },
   { service: AcknowledgementService, scope: "sessions", client: ["Acknowledge", "ListWarningScreens"] },
   { service: OutcomeService, scope: "sessions", client: ["GetOutcome", "ReportFailure"] },
-  { service: EventService, scope: "sessions", client: ["WatchSession"] },
-  { service: DecisionService, scope: "sessions" },
+  { service: EventService, scope: "sessions", client: ["WatchSession"], console: ["WatchSession"] },
+  { service: DecisionService, scope: "sessions", console: ["ReviewSession"] },
   { service: CheckService, scope: "sessions", client: ["ReportCheckResult"] },
-  { service: ConfigurationService, scope: "configuration" },
+  { service: ConfigurationService, scope: "configuration", console: ["GetThresholds", "UpdateThresholds", "ListThresholdRevisions"] },
   { service: BillingService, scope: "billing" },
   // Aggregates only, never a session's data: a dashboard's key needs nothing else.
-  { service: MetricsService, scope: "metrics" },
+  { service: MetricsService, scope: "metrics", console: ["GetMetrics"] },
 ];
 
 /**
@@ -42,9 +55,13 @@ const protectedServices: ServiceAccess[] = [
  */
 export function createAccessTable(publicServices: readonly DescService[]) {
   const table = new Map<string, Access>();
-  for (const { service, scope, methods = {}, client = [] } of protectedServices) {
+  for (const { service, scope, methods = {}, client = [], console = [] } of protectedServices) {
     for (const method of service.methods) {
-      table.set(`${service.typeName}/${method.name}`, { scope: methods[method.name] ?? scope, client: client.includes(method.name) });
+      table.set(`${service.typeName}/${method.name}`, {
+        scope: methods[method.name] ?? scope,
+        client: client.includes(method.name),
+        console: console.includes(method.name),
+      });
     }
   }
   for (const service of publicServices) {

@@ -1,12 +1,12 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { SessionUseCases } from "../domain/sessions.js";
-import type { SessionState } from "../domain/session.js";
+import type { DecisionValue, SessionState } from "../domain/session.js";
 import { SessionService, type ListSessionsRequest } from "../../gen/sessionflow/v1/session_service_pb.js";
 import type { LinkUseCases } from "../domain/links.js";
 import type { Viewer } from "./client-view.js";
 import { principalFor, principalOf, requestContext } from "./context.js";
-import { auditRecordToProto, sessionToProto, stateFromProto } from "./mapping.js";
+import { auditRecordToProto, decisionFromProto, sessionToProto, stateFromProto } from "./mapping.js";
 import { clampPageSize, decodePageToken, encodePageToken } from "./page-token.js";
 import { chargeRead, pageSizes, sessionInView, sessionPage, viewOf } from "./session-view.js";
 import { createValidator, isRegionCode, isWorkflowName, requireSessionId } from "./validation.js";
@@ -100,6 +100,13 @@ function listFilter(req: ListSessionsRequest) {
     v.check(state !== undefined, `states[${i}]`, "must be a known session state");
     if (state) states.push(state);
   });
+  v.count(req.decisions, "decisions", decisionFromProto.size);
+  const decisions: DecisionValue[] = [];
+  req.decisions.forEach((d, i) => {
+    const decision = decisionFromProto.get(d);
+    v.check(decision !== undefined, `decisions[${i}]`, "must be a known decision");
+    if (decision) decisions.push(decision);
+  });
   const startOk = v.timestamp(req.createTimeStart, "create_time_start");
   const endOk = v.timestamp(req.createTimeEnd, "create_time_end");
   if (req.createTimeStart && req.createTimeEnd && startOk && endOk) {
@@ -112,6 +119,7 @@ function listFilter(req: ListSessionsRequest) {
     ...(req.workflow ? { workflow: req.workflow } : {}),
     ...(req.market ? { market: req.market } : {}),
     ...(states.length ? { states } : {}),
+    ...(decisions.length ? { decisions } : {}),
     ...(req.createTimeStart ? { createTimeStart: timestampDate(req.createTimeStart) } : {}),
     ...(req.createTimeEnd ? { createTimeEnd: timestampDate(req.createTimeEnd) } : {}),
   };

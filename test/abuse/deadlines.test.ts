@@ -54,7 +54,8 @@ describe("a call's deadline", () => {
     await sleep(100);
     expect(calls).toEqual(["configurations.current"]);
     expect(await base.sessions.list("acme", { limit: 10 })).toEqual([]);
-    expect(server.logs()).toMatch(/"code":"DeadlineExceeded"/);
+    // The log line is written when the handler unwinds, which on a loaded machine may be later still.
+    await expect.poll(() => server!.logs(), { timeout: 2_000 }).toMatch(/"code":"DeadlineExceeded"/);
   });
 
   it("leaves calls that finish in time alone", async () => {

@@ -25,6 +25,7 @@ const range = { startTime: timestampFromDate(new Date("2026-03-01T00:00:00Z")), 
  */
 const enumFields: { method: DescMethod; field: string; request: (value: number) => Record<string, unknown> }[] = [
   { method: SessionService.method.listSessions, field: "states[0]", request: (v) => ({ states: [v] }) },
+  { method: SessionService.method.listSessions, field: "decisions[0]", request: (v) => ({ decisions: [v] }) },
   { method: SessionService.method.listSessions, field: "view", request: (v) => ({ view: v }) },
   { method: SessionService.method.getSession, field: "view", request: (v) => ({ sessionId: someId, view: v }) },
   { method: EventService.method.watchEvents, field: "filter.types[0]", request: (v) => ({ filter: { types: [v] } }) },

@@ -172,6 +172,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const made: Session[] = [];
       for (let i = 0; i < 7; i++) {
         const s = session("acme", { workflow: i % 2 ? "card-payment" : "bank-signup", state: i === 3 ? "RESOLVED" : "OPEN", market: i < 5 ? "GB" : "DE" });
+        if (i === 4) s.decision = { ...s.decision, decision: "REVIEW", reason: "RISK_AT_REVIEW" };
         made.push(s);
         await store.sessions.insert(s);
       }
@@ -184,6 +185,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.sessions.list("acme", { limit: 100, workflow: "card-payment" })).length).toBe(3);
       expect((await store.sessions.list("acme", { limit: 100, market: "DE" })).length).toBe(2);
       expect((await store.sessions.list("acme", { limit: 100, states: ["RESOLVED"] })).map((s) => s.id)).toEqual([made[3]!.id]);
+      expect((await store.sessions.list("acme", { limit: 100, decisions: ["REVIEW"] })).map((s) => s.id)).toEqual([made[4]!.id]);
+      expect((await store.sessions.list("acme", { limit: 100, decisions: ["REVIEW", "PENDING"] })).length).toBe(7);
       const window = await store.sessions.list("acme", { limit: 100, createTimeStart: made[2]!.createTime, createTimeEnd: made[4]!.createTime });
       expect(window.map((s) => s.id)).toEqual([made[3]!.id, made[2]!.id]);
     });

@@ -32,6 +32,8 @@ export interface TestServerOptions {
   /** Spans for every RPC (see test/support/tracing.ts); none when unset. */
   tracer?: Tracer;
   metricsToken?: string;
+  /** The built hosted page and console to serve (see AppOptions.webRoot). */
+  webRoot?: string;
 }
 
 /** A real server on 127.0.0.1 and an ephemeral port, with a manual clock and captured logs. */
@@ -66,6 +68,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.publicBaseUrl ? { publicBaseUrl: opts.publicBaseUrl } : {}),
     ...(opts.tracer ? { tracer: opts.tracer } : {}),
     ...(opts.metricsToken ? { metricsToken: opts.metricsToken } : {}),
+    ...(opts.webRoot ? { webRoot: opts.webRoot } : {}),
   });
   const address = await app.server.listen(0, "127.0.0.1");
   const native = await app.grpc.listen(0, "127.0.0.1");

@@ -6,7 +6,7 @@ import { connectErrorOf, reasonError } from "../../service/connect-errors.js";
 
 /**
  * Checks that the authenticated caller may call this procedure: an API key needs the scope the
- * procedure names, a client token only reaches the procedures front ends use. It runs inside
+ * procedure names (or `console`, for the procedures the console uses), a client token only reaches the procedures front ends use. It runs inside
  * the logging interceptor, so these refusals are logged like any other outcome.
  */
 export function createScopeInterceptor(accessOf: (service: string, method: string) => Access | undefined): Interceptor {
@@ -19,7 +19,7 @@ export function createScopeInterceptor(accessOf: (service: string, method: strin
     if (!principal) throw reasonError("UNAUTHENTICATED", "missing credentials");
     if (principal.sessionId !== undefined) {
       if (!access.client) throw reasonError("CLIENT_NOT_ALLOWED", "a client token may not call this procedure");
-    } else if (!principal.scopes.has(access.scope)) {
+    } else if (!principal.scopes.has(access.scope) && !(access.console && principal.scopes.has("console"))) {
       throw connectErrorOf(new DomainError("SCOPE_MISSING", `the API key lacks the '${access.scope}' scope`, [], { required_scope: access.scope }));
     }
     return next(req);

@@ -109,6 +109,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
       (q.workflow === undefined || session.workflow === q.workflow) &&
       (q.market === undefined || session.market === q.market) &&
       (q.states === undefined || q.states.length === 0 || q.states.includes(session.state)) &&
+      (q.decisions === undefined || q.decisions.length === 0 || q.decisions.includes(session.decision.decision)) &&
       (q.createTimeStart === undefined || session.createTime >= q.createTimeStart) &&
       (q.createTimeEnd === undefined || session.createTime < q.createTimeEnd)
     );

@@ -31,6 +31,7 @@ export function sessionList(tenantId: string, q: SessionQuery) {
   if (q.workflow !== undefined) filter["workflow"] = { $eq: q.workflow };
   if (q.market !== undefined) filter["market"] = { $eq: q.market };
   if (q.states?.length) filter["state"] = { $in: [...q.states] };
+  if (q.decisions?.length) filter["decision.decision"] = { $in: [...q.decisions] };
   if (q.createTimeStart || q.createTimeEnd) {
     filter["createTime"] = {
       ...(q.createTimeStart ? { $gte: q.createTimeStart } : {}),
