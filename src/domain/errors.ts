@@ -36,6 +36,7 @@ export const errorCatalog = {
   OVERLOADED: "resource-exhausted",
   DEADLINE_EXCEEDED: "deadline-exceeded",
   TOO_MANY_BUCKETS: "invalid-argument",
+  STORE_UNAVAILABLE: "unavailable",
 } as const;
 
 export type ErrorReason = keyof typeof errorCatalog;
@@ -54,6 +55,8 @@ export const retryDelaysMs: Partial<Record<ErrorReason, number>> = {
   SHUTTING_DOWN: 100,
   // This replica's change feed reconnects in about a second; another replica may be ready sooner.
   FEED_UNAVAILABLE: 1_000,
+  // A driver reconnects or finds the new primary within a second or two.
+  STORE_UNAVAILABLE: 1_000,
   // Resume from the cursor in the metadata, reading faster.
   SUBSCRIBER_TOO_SLOW: 1_000,
   // Another stream of the tenant has to end first.

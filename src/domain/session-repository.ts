@@ -87,6 +87,18 @@ export interface UsageQuery {
   workflow?: string;
 }
 
+/**
+ * The database did not answer: unreachable, failing over, or its reply was lost. Whether a
+ * write took effect is unknown; a retry with the same request id finds out and finishes it.
+ * Stores throw it for outages only, never for a refusal the data explains.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(readonly operation: string) {
+    super(`the store did not answer ${operation}`);
+    this.name = "StoreUnavailableError";
+  }
+}
+
 /** A unique constraint was violated; `key` says which one. */
 export class DuplicateKeyError extends Error {
   constructor(readonly key: "id" | "requestId" | "replaces" | "apiKey") {

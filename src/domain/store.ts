@@ -8,7 +8,7 @@ export type { ApiKeyRepository } from "./api-key.js";
 export type { EventFeed, FeedEvent } from "./event-feed.js";
 export type { IdentityGraph } from "./identity-graph.js";
 export type { BillableEventQuery, SessionQuery, SessionRepository, UsageQuery } from "./session-repository.js";
-export { DuplicateKeyError } from "./session-repository.js";
+export { DuplicateKeyError, StoreUnavailableError } from "./session-repository.js";
 export type { ConfigurationRepository } from "./thresholds.js";
 
 /**

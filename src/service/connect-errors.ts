@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { DomainError, type ErrorReason, type ErrorStatus } from "../domain/errors.js";
+import { StoreUnavailableError } from "../domain/store.js";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 
 /** The google.rpc.ErrorInfo domain of every error the service raises. */
@@ -60,6 +61,10 @@ export function toConnectError(error: unknown): ConnectError {
     if (!reason) return error;
     error.details.push({ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: errorDomain }) });
     return error;
+  }
+  // An outage, not a bug: the client retries (the driver's words, with host names, stay here).
+  if (error instanceof StoreUnavailableError) {
+    return connectErrorOf(new DomainError("STORE_UNAVAILABLE", "the database did not answer; retry after the RetryInfo delay with the same request id"));
   }
   return reasonError("INTERNAL", "internal error");
 }

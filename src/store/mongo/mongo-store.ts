@@ -5,6 +5,7 @@ import { billableEventOf, periodOf } from "../../domain/billing.js";
 import { DomainError } from "../../domain/errors.js";
 import type { Session } from "../../domain/session.js";
 import { DuplicateKeyError, type Store } from "../../domain/store.js";
+import { withOutages } from "./outages.js";
 import { deepFreeze, frozenCopy } from "../freeze.js";
 import {
   fromApiKeyDoc,
@@ -118,8 +119,7 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
   };
 
 
-  return {
-    feed,
+  const repositories: Pick<Store, "sessions" | "apiKeys" | "identity" | "configurations"> = {
     sessions: {
       async insert(session) {
         try {
@@ -241,6 +241,13 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
         return docs.map(fromConfigDoc);
       },
     },
+  };
+  return {
+    feed,
+    sessions: withOutages("sessions", repositories.sessions),
+    apiKeys: withOutages("apiKeys", repositories.apiKeys),
+    identity: withOutages("identity", repositories.identity),
+    configurations: withOutages("configurations", repositories.configurations),
     events: feed,
     ping: opts.ping,
     async close() {
