@@ -1,4 +1,4 @@
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/health/v1/health_pb.js";
 import { DomainError } from "../domain/errors.js";
 import { connectErrorOf, reasonError } from "../service/connect-errors.js";
@@ -72,6 +72,11 @@ export function createHealthService(state: HealthState, maxWatches = 1_000): Ser
             yield { status: pending };
           }
           await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
+        }
+        // A clean end tells a watcher the server hung up; a passed deadline is the caller's own.
+        const reason: unknown = ctx.signal.reason;
+        if (reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) {
+          throw connectErrorOf(new DomainError("DEADLINE_EXCEEDED", "the watch's deadline passed; watch again"));
         }
       } finally {
         watches--;

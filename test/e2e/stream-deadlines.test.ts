@@ -2,6 +2,7 @@ import { Code, ConnectError, createClient, type Interceptor, type Transport } fr
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { Health } from "../../gen/health/v1/health_pb.js";
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 import { bearer } from "../support/clients.js";
@@ -76,6 +77,14 @@ describe("stream deadlines", () => {
       const info = error?.findDetails(ErrorInfoSchema)[0];
       expect(info?.reason).toBe("DEADLINE_EXCEEDED");
       expect(info?.metadata["resume_cursor"]).toMatch(/.+/);
+    });
+
+    // A health watcher treats a clean end as the server hanging up; a deadline is the caller's own.
+    it.each(cases)("ends grpc.health.v1 Health/Watch with DEADLINE_EXCEEDED, over %s", async (_name, make) => {
+      const health = createClient(Health, make(url(), server.keys.acme, 150));
+      const error = await ending(health.watch({ service: "" }));
+      expect(error?.code).toBe(Code.DeadlineExceeded);
+      expect(error?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("DEADLINE_EXCEEDED");
     });
   });
 });
