@@ -3,6 +3,7 @@ import { fork } from "node:child_process";
 /** A benchmark process forked with tsx, answering commands over IPC (see noisy-server.ts, noisy-load.ts). */
 export interface IpcChild<Ready> {
   ready: Ready;
+  pid: number;
   ask<T>(cmd: string): Promise<T>;
   stop(): Promise<void>;
 }
@@ -18,6 +19,7 @@ export async function forkChild<Ready>(script: URL, args: string[], execArgv: st
   });
   return {
     ready,
+    pid: child.pid!,
     ask<T>(cmd: string) {
       return new Promise<T>((resolve) => {
         const onMessage = (m: { cmd: string }) => {

@@ -16,7 +16,10 @@ import { SubmissionService } from "../gen/sessionflow/v1/submission_service_pb.j
  * streams than it may, and a flood of calls that never backs off. Runs until told to stop,
  * then reports what each kind of call got. Usage: noisy-load.ts <port> <key> <streams>
  */
-const [port, key, streamCount] = [process.argv[2]!, process.argv[3]!, Number(process.argv[4] ?? 1_000)];
+const [port, key, requestedStreams] = [process.argv[2]!, process.argv[3]!, Number(process.argv[4] ?? 1_000)];
+// NOISE=streams,listings,usage,flood picks kinds of noise to study one at a time (all when unset).
+const kinds = new Set((process.env["NOISE"] ?? "streams,listings,usage,flood").split(","));
+const streamCount = kinds.has("streams") ? requestedStreams : 0;
 const baseUrl = `http://127.0.0.1:${port}`;
 const bearer = (token: string) => [(next: any) => (req: any) => (req.header.set("authorization", `Bearer ${token}`), next(req))];
 // Streams use connections of their own (1,000 streams per HTTP/2 connection at most), the calls another.
@@ -76,13 +79,21 @@ await Promise.all(opened);
 const range = { startTime: timestampFromDate(new Date(Date.now() - 40 * 86_400_000)), endTime: timestampFromDate(new Date()) };
 const noise = [
   // Large listings: the largest sessions in full, a filter nothing matches over the crowd, the largest BASIC page.
-  ...Array.from({ length: 2 }, () => loop("ListSessions FULL, large sessions", () => sessions.listSessions({ workflow: "archive", view: SessionView.FULL, pageSize: 500 }))),
-  loop("ListSessions, scan of every session", () => sessions.listSessions({ market: "FR", pageSize: 500 })),
-  loop("ListSessions BASIC, page of 500", () => sessions.listSessions({ pageSize: 500 })),
-  ...Array.from({ length: 2 }, (_, i) => loop("GetUsage over the crowd", () => billing.getUsage({ ...range, period: i === 0 ? UsagePeriod.DAY : UsagePeriod.MONTH }))),
+  ...(kinds.has("listings")
+    ? [
+        ...Array.from({ length: 2 }, () => loop("ListSessions FULL, large sessions", () => sessions.listSessions({ workflow: "archive", view: SessionView.FULL, pageSize: 500 }))),
+        loop("ListSessions, scan of every session", () => sessions.listSessions({ market: "FR", pageSize: 500 })),
+        loop("ListSessions BASIC, page of 500", () => sessions.listSessions({ pageSize: 500 })),
+      ]
+    : []),
+  ...(kinds.has("usage") ? Array.from({ length: 2 }, (_, i) => loop("GetUsage over the crowd", () => billing.getUsage({ ...range, period: i === 0 ? UsagePeriod.DAY : UsagePeriod.MONTH }))) : []),
   // The flood: reads and writes back to back; every Submit's event goes to each open stream.
-  ...Array.from({ length: 8 }, () => loop("flood: GetSession", () => sessions.getSession({ sessionId: link.session!.id }))),
-  ...Array.from({ length: 2 }, () => loop("flood: Submit", () => submissions.submit({ workflow: "flood", identity: { fullName: "Noisy Neighbour" } }))),
+  ...(kinds.has("flood")
+    ? [
+        ...Array.from({ length: 8 }, () => loop("flood: GetSession", () => sessions.getSession({ sessionId: link.session!.id }))),
+        ...Array.from({ length: 2 }, () => loop("flood: Submit", () => submissions.submit({ workflow: "flood", identity: { fullName: "Noisy Neighbour" } }))),
+      ]
+    : []),
 ];
 process.on("message", (msg: { cmd: string }) => {
   if (msg.cmd === "stop") {
