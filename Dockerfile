@@ -26,4 +26,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM reaches node directly (exec form), which drains in-flight calls before exiting.
-CMD ["node", "--enable-source-maps", "dist/src/main.js"]
+# Semi-spaces of 32 MiB (V8 defaults to 16): half as many scavenges under load, no longer pauses (README, Performance).
+CMD ["node", "--max-semi-space-size=32", "--enable-source-maps", "dist/src/main.js"]

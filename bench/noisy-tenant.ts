@@ -24,7 +24,9 @@ const quietPauseMs = 20;
 // NOISE=streams,listings,usage,flood runs only those kinds of noise (see noisy-load.ts).
 const expectedStreams = (process.env["NOISE"] ?? "streams").split(",").includes("streams") ? streams : 0;
 
-const server = await forkChild<{ port: number; keys: { noisy: string; quiet: string } }>(new URL("./noisy-server.ts", import.meta.url), [String(crowdSize), String(largeSessions)]);
+// The server runs with the Node flags `npm start` and the image use (SERVER_NODE_FLAGS overrides them, to compare).
+const serverFlags = (process.env["SERVER_NODE_FLAGS"] ?? "--max-semi-space-size=32").split(" ").filter(Boolean);
+const server = await forkChild<{ port: number; keys: { noisy: string; quiet: string } }>(new URL("./noisy-server.ts", import.meta.url), [String(crowdSize), String(largeSessions)], serverFlags);
 const baseUrl = `http://127.0.0.1:${server.ready.port}`;
 const transport = createGrpcTransport({
   baseUrl,
