@@ -8,7 +8,17 @@ export const busyRetryMs = 100;
  * A call let through, to be released when it ends with the work it did beyond its price (see
  * domain/work-units.ts), or why it was not and when to retry.
  */
-export type Admission = { release(work?: number): void } | { refused: "rate" | "calls"; retryAfterMs: number };
+export type Admission = { release(work?: number): void } | Refused;
+
+/**
+ * A refused call: why, when to retry, and `earlyMs` > 0 when the caller had been refused before
+ * and came back that much before the time it was given.
+ */
+export interface Refused {
+  refused: "rate" | "calls";
+  retryAfterMs: number;
+  earlyMs: number;
+}
 
 export interface Budgets {
   /**
@@ -26,6 +36,8 @@ interface Account {
   tokens: number;
   at: number;
   calls: number;
+  /** The time the caller's latest refusal told it to come back (RetryInfo). */
+  retryAt: number;
 }
 
 const released = { release() {} };
@@ -40,13 +52,13 @@ export function createBudgets(budget: Budget, maxKeys: number): Budgets {
   return {
     admit(key, cost, holds, now) {
       let account = accounts.get(key);
-      if (!account) accounts.set(key, (account = { tokens: budget.burst, at: now, calls: 0 }));
+      if (!account) accounts.set(key, (account = { tokens: budget.burst, at: now, calls: 0, retryAt: 0 }));
       account.tokens = Math.min(budget.burst, account.tokens + ((now - account.at) * budget.ratePerSecond) / 1000);
       account.at = now;
       // A call dearer than the whole bucket costs the bucket, or it could never pass.
       const price = Math.min(cost, budget.burst);
-      if (account.tokens < price) return { refused: "rate", retryAfterMs: Math.ceil(((price - account.tokens) * 1000) / budget.ratePerSecond) };
-      if (holds && account.calls >= budget.maxCalls) return { refused: "calls", retryAfterMs: busyRetryMs };
+      if (account.tokens < price) return refuse(account, "rate", Math.ceil(((price - account.tokens) * 1000) / budget.ratePerSecond), now);
+      if (holds && account.calls >= budget.maxCalls) return refuse(account, "calls", busyRetryMs, now);
       account.tokens -= price;
       if (!holds) return released;
       account.calls++;
@@ -65,4 +77,10 @@ export function createBudgets(budget: Budget, maxKeys: number): Budgets {
       return accounts.size;
     },
   };
+}
+
+function refuse(account: Account, refused: Refused["refused"], retryAfterMs: number, now: number): Refused {
+  const earlyMs = Math.max(0, account.retryAt - now);
+  account.retryAt = Math.max(account.retryAt, now + retryAfterMs);
+  return { refused, retryAfterMs, earlyMs };
 }

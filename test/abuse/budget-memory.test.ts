@@ -9,7 +9,9 @@ describe("call budgets under a flood of callers", () => {
 
     expect("release" in budgets.admit("caller-0", 1, false, 0)).toBe(true);
     expect("release" in budgets.admit("caller-0", 1, false, 0)).toBe(true);
-    expect(budgets.admit("caller-0", 1, false, 0)).toEqual({ refused: "rate", retryAfterMs: 1000 });
+    expect(budgets.admit("caller-0", 1, false, 0)).toEqual({ refused: "rate", retryAfterMs: 1000, earlyMs: 0 });
+    // Back before the time it was given: the refusal says by how much.
+    expect(budgets.admit("caller-0", 1, false, 400)).toEqual({ refused: "rate", retryAfterMs: 600, earlyMs: 600 });
   });
 
   it("spend nothing on a refused call, and free a call in progress once, however often it is released", () => {

@@ -30,11 +30,17 @@ const scans = new Set([
  * client token has a budget of its own, per session, and never spends its tenant's: a busy front
  * end cannot lock its backends out. Streams spend rate only; the event hub caps how many stay open.
  * Runs after authentication, which names the caller; unauthenticated calls meet the process cap only.
+ *
+ * A refused caller that calls again before the time its RetryInfo gave it is held until then
+ * (at most maxHoldMs, and at most maxHeld calls per process) and tried once more: a client that
+ * never backs off then makes a call per retry delay, instead of a refusal per round trip, each of
+ * which costs the event loop other tenants share. A caller that waited is answered at once.
  */
 export function createLimitsInterceptor(limits: CallLimits, now: () => number = () => performance.now()): Interceptor {
   const tenants = createBudgets(limits.tenant, maxTenants);
   const clients = createBudgets(limits.client, maxClients);
   let calls = 0;
+  let held = 0;
   return (next) => async (req) => {
     // Health checks answer from memory, and must keep answering when the process is busiest.
     if (req.service.typeName === Health.typeName) return next(req);
@@ -48,7 +54,18 @@ export function createLimitsInterceptor(limits: CallLimits, now: () => number = 
       const client = principal.sessionId !== undefined;
       const key = client ? `${principal.tenantId}|${principal.sessionId}` : principal.tenantId;
       const cost = scans.has(`${req.service.typeName}/${req.method.name}`) ? scanCost : 1;
-      const admission = (client ? clients : tenants).admit(key, cost, holds, now());
+      const budgets = client ? clients : tenants;
+      let admission = budgets.admit(key, cost, holds, now());
+      // A caller back before the time its last refusal gave it waits that time out here, then tries once more.
+      if ("refused" in admission && admission.earlyMs > 0 && held < maxHeld) {
+        held++;
+        try {
+          await pause(Math.min(admission.earlyMs, maxHoldMs), req.signal);
+        } finally {
+          held--;
+        }
+        admission = budgets.admit(key, cost, holds, now());
+      }
       if ("refused" in admission) {
         const who = client ? "client" : "tenant";
         const what = admission.refused === "rate" ? "calls per second" : "calls in progress";
@@ -65,6 +82,24 @@ export function createLimitsInterceptor(limits: CallLimits, now: () => number = 
       release(workCharged());
     }
   };
+}
+
+/** The longest a call is held for coming back early, and how many may be held at once. */
+const maxHoldMs = 1_000;
+const maxHeld = 1_000;
+
+/** Resolves after `ms`, or as soon as `signal` aborts (the caller went away or its deadline passed). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** RESOURCE_EXHAUSTED with its catalog reason, the budget in ErrorInfo.metadata["limit"], and when to retry. */
