@@ -12,7 +12,7 @@ export function createErrorInterceptor(fallbackLogger: Logger): Interceptor {
     const report = (e: unknown): ConnectError => {
       const error = toConnectError(e);
       if (error.code === Code.Internal && !(e instanceof ConnectError)) {
-        (req.contextValues.get(loggerKey) ?? fallbackLogger).error({ err: e }, "unexpected failure");
+        (req.contextValues.get(loggerKey)?.() ?? fallbackLogger).error({ err: e }, "unexpected failure");
       }
       return error;
     };
