@@ -30,7 +30,7 @@ function request(): UnaryRequest {
 /** Logging outside, errors inside, as app.ts lists them. */
 function chain(logger: ReturnType<typeof createLogger>, handler: () => Promise<UnaryResponse>) {
   const interceptors: Interceptor[] = [createLoggingInterceptor(logger), createErrorInterceptor(logger)];
-  return interceptors.reduceRight((next, interceptor) => interceptor(next as never) as never, handler as never) as (req: UnaryRequest) => Promise<UnaryResponse>;
+  return interceptors.reduceRight((next, interceptor) => interceptor(next as never) as never, handler as never) as unknown as (req: UnaryRequest) => Promise<UnaryResponse>;
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
