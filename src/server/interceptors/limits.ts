@@ -42,7 +42,7 @@ export function createLimitsInterceptor(limits: CallLimits, now: () => number = 
     if (holds && calls >= limits.maxCalls) {
       throw limited("OVERLOADED", "this replica has as many calls in progress as it accepts; retry after the RetryInfo delay", busyRetryMs, "process_calls");
     }
-    let release: (work?: number) => void = () => {};
+    let release: (work?: number) => void = releaseNothing;
     const principal = req.contextValues.get(principalKey);
     if (principal) {
       const client = principal.sessionId !== undefined;
@@ -66,6 +66,9 @@ export function createLimitsInterceptor(limits: CallLimits, now: () => number = 
     }
   };
 }
+
+/** What an unauthenticated call releases: it spent no budget. */
+function releaseNothing(): void {}
 
 /** RESOURCE_EXHAUSTED with its catalog reason, the budget in ErrorInfo.metadata["limit"], and when to retry. */
 function limited(reason: ErrorReason, message: string, retryAfterMs: number, limit: string): ConnectError {
