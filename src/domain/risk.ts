@@ -43,6 +43,8 @@ export interface RiskInput {
   configurationVersion: number;
   disposableDomains: ReadonlySet<string>;
   now: Date;
+  /** elementsOf(identity, device, market), when the caller has worked it out already. */
+  elements?: ElementKeys;
 }
 
 /*
@@ -86,7 +88,7 @@ const emailSyntax = /^[^\s@"(),:;<>[\]\\]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(
  */
 export function assessRisk(input: RiskInput): RiskAssessment {
   const reasons: RiskReason[] = [];
-  const e = elementsOf(input.identity, input.device, input.market);
+  const e = input.elements ?? elementsOf(input.identity, input.device, input.market);
   const others = input.links.filter((l) => l.sessionId !== input.sessionId);
 
   // Bot: device signals.
