@@ -35,7 +35,7 @@ export interface CallContext {
  * signal is linked to streams only: in-flight unary calls keep their grace period anyway
  * (interceptors/deadline.ts ignores a drain).
  */
-export function createCallContext(call: ServerSurfaceCall, stream: boolean, shutdown: AbortSignal): CallContext {
+export function createCallContext(call: ServerSurfaceCall, peer: string, stream: boolean, shutdown: AbortSignal): CallContext {
   const controller = new AbortController();
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
@@ -65,7 +65,7 @@ export function createCallContext(call: ServerSurfaceCall, stream: boolean, shut
   if (deadlineMs !== undefined) header.set("grpc-timeout", `${Math.max(0, deadlineMs - Date.now())}m`);
   return {
     header,
-    values: createContextValues().set(peerAddressKey, peerAddressOf(call.getPeer())),
+    values: createContextValues().set(peerAddressKey, peerAddressOf(peer)),
     signal: controller.signal,
     timeoutMs() {
       return deadlineMs === undefined ? undefined : deadlineMs - Date.now();
