@@ -11,17 +11,21 @@ import type { ThresholdValues } from "./thresholds.js";
  */
 export function decide(session: Session, risk: RiskAssessment | undefined, configurationVersion: number, now: Date): DecisionRecord {
   if (session.decision.reviewer) return session.decision;
-  const record = (decision: DecisionValue, reason: string): DecisionRecord => ({ decision, reason, configurationVersion, decideTime: now });
+  const [decision, reason] = verdict(session, risk);
+  return { decision, reason, configurationVersion, decideTime: now };
+}
+
+function verdict(session: Session, risk: RiskAssessment | undefined): [DecisionValue, string] {
   if (session.state === "FAILED") {
-    return session.outcome?.failureReason === "ABANDONED" ? record("ABANDONED", "SESSION_ABANDONED") : record("DECLINE", "SESSION_FAILED");
+    return session.outcome?.failureReason === "ABANDONED" ? ["ABANDONED", "SESSION_ABANDONED"] : ["DECLINE", "SESSION_FAILED"];
   }
   const failed = latestChecks(session).find((c) => c.outcome === "FAILED");
-  if (failed) return record("DECLINE", `CHECK_FAILED_${failed.type}`);
-  if (risk?.label === "FAKE") return record("DECLINE", "RISK_AT_DECLINE");
-  if (!session.inputComplete) return record("PENDING", "IN_PROGRESS");
-  if (latestChecks(session).some((c) => c.outcome === "RETRY")) return record("PENDING", "RETRY_PENDING");
-  if (risk?.label === "SUSPICIOUS") return record("REVIEW", "RISK_AT_REVIEW");
-  return record("APPROVE", "RISK_BELOW_REVIEW");
+  if (failed) return ["DECLINE", `CHECK_FAILED_${failed.type}`];
+  if (risk?.label === "FAKE") return ["DECLINE", "RISK_AT_DECLINE"];
+  if (!session.inputComplete) return ["PENDING", "IN_PROGRESS"];
+  if (latestChecks(session).some((c) => c.outcome === "RETRY")) return ["PENDING", "RETRY_PENDING"];
+  if (risk?.label === "SUSPICIOUS") return ["REVIEW", "RISK_AT_REVIEW"];
+  return ["APPROVE", "RISK_BELOW_REVIEW"];
 }
 
 /** The latest result of each check type. */

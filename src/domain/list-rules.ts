@@ -56,12 +56,14 @@ const devices = (lists: TenantLists, side: Side) => memo(lists, `${side}:device`
  */
 export function listHits(lists: TenantLists, e: ElementKeys, market: string): string[] {
   const hits: string[] = [];
-  const check = (kind: string, hit: (side: Side) => boolean) => {
-    for (const side of ["deny", "allow"] as const) if (hit(side)) hits.push(`${side}:${kind}`);
-  };
-  if (e.email) check("email", (side) => emails(lists, side).has(e.email!));
-  if (e.phone) check("phone", (side) => phoneListed(lists, side, e.phone!, market));
-  if (e.emailDomain) check("domain", (side) => domains(lists, side).matches(e.emailDomain));
-  if (e.device) check("device", (side) => devices(lists, side).has(e.device!));
+  if (e.email) check(hits, "email", (side) => emails(lists, side).has(e.email!));
+  if (e.phone) check(hits, "phone", (side) => phoneListed(lists, side, e.phone!, market));
+  if (e.emailDomain) check(hits, "domain", (side) => domains(lists, side).matches(e.emailDomain));
+  if (e.device) check(hits, "device", (side) => devices(lists, side).has(e.device!));
   return hits;
+}
+
+/** Adds "deny:<kind>" and "allow:<kind>" to `hits` for each side `hit` finds the element on. */
+function check(hits: string[], kind: string, hit: (side: Side) => boolean): void {
+  for (const side of ["deny", "allow"] as const) if (hit(side)) hits.push(`${side}:${kind}`);
 }

@@ -49,7 +49,8 @@ export function createRiskContext({ store, clock, defaults, disposableDomains }:
     thresholdsFor: (config, market) => effectiveThresholds(config, market, defaults),
     async assess(session, accountId, config) {
       const device = lastDevice(session);
-      const keys = lookupKeys(elementsOf(session.identity, device, session.market));
+      const elements = elementsOf(session.identity, device, session.market);
+      const keys = lookupKeys(elements);
       const links = keys.length > 0 ? await store.identity.findByKeys(session.tenantId, keys, maxLinks) : [];
       return assessRisk({
         identity: session.identity,
@@ -63,6 +64,7 @@ export function createRiskContext({ store, clock, defaults, disposableDomains }:
         configurationVersion: config.version,
         disposableDomains,
         now: clock.now(),
+        elements,
       });
     },
   };

@@ -1,4 +1,4 @@
-import { elementsOf, type IdentityLink } from "./identity-graph.js";
+import { elementsOf, type ElementKeys, type IdentityLink } from "./identity-graph.js";
 import { listHits } from "./list-rules.js";
 import { phoneText } from "./normalize-phone.js";
 import { automationScore, isDisposableDomain } from "./signals.js";
@@ -43,6 +43,27 @@ export interface RiskInput {
   configurationVersion: number;
   disposableDomains: ReadonlySet<string>;
   now: Date;
+  /** elementsOf(identity, device, market), when the caller has worked it out already. */
+  elements?: ElementKeys;
+}
+
+/*
+ * The helpers below live at module level rather than as closures inside assessRisk: it runs on
+ * every Submit, and under tsx (npm start) each named closure costs a defineProperty per call.
+ */
+
+/** Records a reason; returns its weight, for the component's running total. */
+function add(reasons: RiskReason[], component: RiskComponent, code: string, weight: number): number {
+  reasons.push({ component, code, weight });
+  return weight;
+}
+
+function sameName(l: IdentityLink, e: ElementKeys): boolean {
+  return e.name !== undefined && l.name === e.name;
+}
+
+function shares(l: IdentityLink, kind: string, value?: string): boolean {
+  return value !== undefined && l.keys.includes(`${kind}:${value}`);
 }
 
 /** Scores are rounded to 4 places so they compare and serialize exactly. */
@@ -67,8 +88,7 @@ const emailSyntax = /^[^\s@"(),:;<>[\]\\]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(
  */
 export function assessRisk(input: RiskInput): RiskAssessment {
   const reasons: RiskReason[] = [];
-  const add = (component: RiskComponent, code: string, weight: number) => reasons.push({ component, code, weight });
-  const e = elementsOf(input.identity, input.device, input.market);
+  const e = input.elements ?? elementsOf(input.identity, input.device, input.market);
   const others = input.links.filter((l) => l.sessionId !== input.sessionId);
 
   // Bot: device signals.
@@ -76,73 +96,67 @@ export function assessRisk(input: RiskInput): RiskAssessment {
   const flags = input.device?.automationFlags ?? [];
   if (flags.length > 0) {
     bot = Math.max(bot, automationScore(flags));
-    add("bot", "BOT_AUTOMATION_FLAG", round(automationScore(flags)));
+    add(reasons, "bot", "BOT_AUTOMATION_FLAG", round(automationScore(flags)));
   }
   if (/headless|phantomjs|puppeteer|playwright/i.test(input.device?.userAgent ?? "")) {
     bot = Math.max(bot, 0.8);
-    add("bot", "BOT_HEADLESS_USER_AGENT", 0.8);
+    add(reasons, "bot", "BOT_HEADLESS_USER_AGENT", 0.8);
   }
   if (input.device && !input.device.userAgent) {
     bot = Math.max(bot, 0.3);
-    add("bot", "BOT_NO_USER_AGENT", 0.3);
+    add(reasons, "bot", "BOT_NO_USER_AGENT", 0.3);
   }
 
   // Risk signals: the elements themselves.
   let signals = 0;
-  const signal = (code: string, weight: number) => {
-    signals += weight;
-    add("risk_signals", code, weight);
-  };
-  if (e.email && !emailSyntax.test(e.email)) signal("EMAIL_SYNTAX_INVALID", 0.4);
-  if (isDisposableDomain(e.emailDomain, input.disposableDomains)) signal("EMAIL_DOMAIN_DISPOSABLE", 0.3);
+  if (e.email && !emailSyntax.test(e.email)) signals += add(reasons, "risk_signals", "EMAIL_SYNTAX_INVALID", 0.4);
+  if (isDisposableDomain(e.emailDomain, input.disposableDomains)) signals += add(reasons, "risk_signals", "EMAIL_DOMAIN_DISPOSABLE", 0.3);
   if (input.identity.phone) {
     const typed = phoneText(input.identity.phone);
     const digits = (e.phone ?? "").replace(/^\+/, "");
     const plausible = /^\+?[0-9 ().-]+$/.test(typed) && digits.length >= 8 && digits.length <= 15;
-    if (!plausible) signal("PHONE_FORMAT_INVALID", 0.3);
+    if (!plausible) signals += add(reasons, "risk_signals", "PHONE_FORMAT_INVALID", 0.3);
     const codes = callingCodes[input.market];
     if (plausible && codes && typed.startsWith("+") && !codes.some((c) => digits.startsWith(c))) {
-      signal("PHONE_MARKET_MISMATCH", 0.2);
+      signals += add(reasons, "risk_signals", "PHONE_MARKET_MISMATCH", 0.2);
     }
   }
   if (e.name && e.email) {
     const local = e.email.split("@")[0]!.replace(/[^a-z]/g, "");
     const tokens = e.name.split(" ").filter((t) => t.length >= 2);
     if (tokens.length > 0 && !tokens.some((t) => local.includes(t)) && !local.includes(tokens.map((t) => t[0]).join(""))) {
-      signal("NAME_EMAIL_MISMATCH", 0.1);
+      signals += add(reasons, "risk_signals", "NAME_EMAIL_MISMATCH", 0.1);
     }
   }
   for (const [kind, value] of [["EMAIL", e.email], ["PHONE", e.phone], ["DEVICE", e.device]] as const) {
     if (!value) continue;
     const key = `${kind.toLowerCase()}:${value}`;
     const recent = others.filter((l) => l.keys.includes(key) && input.now.getTime() - l.time.getTime() <= velocityWindowMs);
-    if (recent.length >= velocityThreshold) signal(`VELOCITY_${kind}`, 0.3);
+    if (recent.length >= velocityThreshold) signals += add(reasons, "risk_signals", `VELOCITY_${kind}`, 0.3);
   }
 
   // Synthetic identity: corroborated by approved authenticated sessions, or contradicted.
   let synthetic = 0.6;
-  add("synthetic_identity", "IDENTITY_UNVERIFIED", 0.6);
+  add(reasons, "synthetic_identity", "IDENTITY_UNVERIFIED", 0.6);
   const approved = others.filter((l) => l.approved);
-  const sameName = (l: IdentityLink) => e.name !== undefined && l.name === e.name;
-  const shares = (l: IdentityLink, kind: string, value?: string) => value !== undefined && l.keys.includes(`${kind}:${value}`);
-  const adjust = (code: string, weight: number) => {
-    synthetic += weight;
-    add("synthetic_identity", code, weight);
-  };
-  if (e.email && approved.some((l) => shares(l, "email", e.email) && sameName(l))) adjust("EMAIL_CORROBORATED", -0.15);
-  if (e.phone && approved.some((l) => shares(l, "phone", e.phone) && sameName(l) && (!e.email || shares(l, "email", e.email)))) {
-    adjust("PHONE_CORROBORATED", -0.2);
+  if (e.email && approved.some((l) => shares(l, "email", e.email) && sameName(l, e))) synthetic += add(reasons, "synthetic_identity", "EMAIL_CORROBORATED", -0.15);
+  if (e.phone && approved.some((l) => shares(l, "phone", e.phone) && sameName(l, e) && (!e.email || shares(l, "email", e.email)))) {
+    synthetic += add(reasons, "synthetic_identity", "PHONE_CORROBORATED", -0.2);
   }
-  if (e.address && approved.some((l) => l.address === e.address && sameName(l))) adjust("ADDRESS_CORROBORATED", -0.2);
-  if (e.name && e.email && approved.some((l) => shares(l, "email", e.email) && l.name && l.name !== e.name)) adjust("EMAIL_CONTRADICTED", 0.3);
-  if (e.name && e.phone && approved.some((l) => shares(l, "phone", e.phone) && l.name && l.name !== e.name)) adjust("PHONE_CONTRADICTED", 0.3);
+  if (e.address && approved.some((l) => l.address === e.address && sameName(l, e))) synthetic += add(reasons, "synthetic_identity", "ADDRESS_CORROBORATED", -0.2);
+  if (e.name && e.email && approved.some((l) => shares(l, "email", e.email) && l.name && l.name !== e.name)) {
+    synthetic += add(reasons, "synthetic_identity", "EMAIL_CONTRADICTED", 0.3);
+  }
+  if (e.name && e.phone && approved.some((l) => shares(l, "phone", e.phone) && l.name && l.name !== e.name)) {
+    synthetic += add(reasons, "synthetic_identity", "PHONE_CONTRADICTED", 0.3);
+  }
 
   // Multiple accounts: other accounts sharing an identifying element or the device.
   const linked = new Set<string>();
   for (const [kind, value] of [["email", e.email], ["phone", e.phone], ["device", e.device]] as const) {
     if (!value) continue;
     const accounts = others.filter((l) => shares(l, kind, value) && l.accountId !== input.accountId).map((l) => l.accountId);
-    if (accounts.length > 0) add("multiple_accounts", `MULTI_ACCOUNT_${kind.toUpperCase()}`, new Set(accounts).size);
+    if (accounts.length > 0) add(reasons, "multiple_accounts", `MULTI_ACCOUNT_${kind.toUpperCase()}`, new Set(accounts).size);
     accounts.forEach((a) => linked.add(a));
   }
   const multiple = linked.size === 0 ? 0 : 0.5 + 0.25 * (linked.size - 1);
@@ -158,10 +172,10 @@ export function assessRisk(input: RiskInput): RiskAssessment {
   let accountScore = round(1 - (1 - bot_) * (1 - 0.8 * signals_) * (1 - 0.6 * synthetic_) * (1 - 0.7 * multiple_));
   if (lists.some((l) => l.startsWith("deny:"))) {
     accountScore = 1;
-    add("account_score", "LIST_DENY", 1);
+    add(reasons, "account_score", "LIST_DENY", 1);
   } else if (lists.some((l) => l.startsWith("allow:"))) {
     accountScore = 0;
-    add("account_score", "LIST_ALLOW", -1);
+    add(reasons, "account_score", "LIST_ALLOW", -1);
   }
   const t = input.thresholds;
   const label: RiskLabel = accountScore >= t.decline ? "FAKE" : accountScore >= t.review ? "SUSPICIOUS" : "REAL";

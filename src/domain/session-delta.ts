@@ -25,22 +25,59 @@ const isAppendOnly = (key: string): key is AppendOnlyList => (appendOnlyLists as
  */
 export function sessionDelta(previous: Session, next: Session): SessionDelta {
   const delta: SessionDelta = { set: {}, unset: [], append: {} };
-  const keys = new Set([...Object.keys(previous), ...Object.keys(next)] as (keyof Session)[]);
-  for (const key of keys) {
-    const before = previous[key];
-    const after = next[key];
-    if (before === after || immutable.has(key)) continue;
-    if (isAppendOnly(key)) {
-      const old = before as readonly unknown[];
-      const now = after as readonly unknown[];
-      const kept = old.length === 0 || (now.length >= old.length && now[old.length - 1] === old[old.length - 1]);
-      // A list rewritten rather than appended to is a bug in the rules, not something to persist.
-      if (!kept) throw new Error(`sessionDelta: ${key} was rewritten, not appended to`);
-      if (now.length > old.length) (delta.append as Record<string, unknown[]>)[key] = now.slice(old.length);
-      continue;
-    }
-    if (after === undefined) delta.unset.push(key);
-    else if (!isDeepStrictEqual(before, after)) (delta.set as Record<string, unknown>)[key] = after;
-  }
+  // previous's fields, then those only next has: the order the stored versions list them in.
+  for (const key of Object.keys(previous) as (keyof Session)[]) compareField(delta, previous, next, key);
+  for (const key of Object.keys(next) as (keyof Session)[]) if (!Object.prototype.hasOwnProperty.call(previous, key)) compareField(delta, previous, next, key);
   return delta;
+}
+
+/** Adds what happened to one field between `previous` and `next` to `delta`. */
+function compareField(delta: SessionDelta, previous: Session, next: Session, key: keyof Session): void {
+  const before = previous[key];
+  const after = next[key];
+  if (before === after || immutable.has(key)) return;
+  if (isAppendOnly(key)) {
+    const old = before as readonly unknown[];
+    const now = after as readonly unknown[];
+    const kept = old.length === 0 || (now.length >= old.length && now[old.length - 1] === old[old.length - 1]);
+    // A list rewritten rather than appended to is a bug in the rules, not something to persist.
+    if (!kept) throw new Error(`sessionDelta: ${key} was rewritten, not appended to`);
+    if (now.length > old.length) (delta.append as Record<string, unknown[]>)[key] = now.slice(old.length);
+    return;
+  }
+  if (after === undefined) delta.unset.push(key);
+  else if (!sameData(before, after)) (delta.set as Record<string, unknown>)[key] = after;
+}
+
+/**
+ * isDeepStrictEqual, walked here for what aggregates hold (plain objects, arrays, primitives):
+ * node's general comparison costs several times more on the small values every write compares.
+ * Anything else (dates included) is compared by isDeepStrictEqual itself. Unlike it, this does
+ * not look for properties other than indices on arrays, which aggregates' lists never have.
+ */
+function sameData(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return isDeepStrictEqual(a, b);
+  const proto: unknown = Object.getPrototypeOf(a);
+  if (proto !== Object.getPrototypeOf(b)) return false;
+  if (proto === Array.prototype) {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) {
+      // A hole is isDeepStrictEqual's to judge (aggregates' lists, built by spreads, have none).
+      if (!(i in x) || !(i in y)) return isDeepStrictEqual(a, b);
+      if (!sameData(x[i], y[i])) return false;
+    }
+    return true;
+  }
+  if (proto !== Object.prototype && proto !== null) return isDeepStrictEqual(a, b);
+  if (Object.getOwnPropertySymbols(a).length > 0 || Object.getOwnPropertySymbols(b).length > 0) return isDeepStrictEqual(a, b);
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    if (!Object.prototype.hasOwnProperty.call(b, key)) return false;
+    if (!sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
 }

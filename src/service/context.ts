@@ -10,8 +10,8 @@ export const principalKey = createContextKey<Principal | undefined>(undefined, {
 /** What these helpers need of a handler's context. */
 export type WithValues = Pick<HandlerContext, "values">;
 
-/** Set by the logging interceptor: the per-request child logger. */
-export const loggerKey = createContextKey<Logger | undefined>(undefined, { description: "logger" });
+/** Set by the logging interceptor: the per-request child logger, made on first use. */
+export const loggerKey = createContextKey<(() => Logger) | undefined>(undefined, { description: "logger" });
 
 export function principalOf(ctx: WithValues): Principal {
   const principal = ctx.values.get(principalKey);

@@ -35,12 +35,13 @@ export interface CallContext {
  * signal is linked to streams only: in-flight unary calls keep their grace period anyway
  * (interceptors/deadline.ts ignores a drain).
  */
-export function createCallContext(call: ServerSurfaceCall, stream: boolean, shutdown: AbortSignal): CallContext {
+export function createCallContext(call: ServerSurfaceCall, peer: string, stream: boolean, shutdown: AbortSignal): CallContext {
   const controller = new AbortController();
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
   let finished = false;
-  const onShutdown = () => controller.abort(shutdown.reason);
+  // Streams only; a unary call makes no closure it does not need.
+  const onShutdown = stream ? () => controller.abort(shutdown.reason) : undefined;
   // A stream's own deadline, as connect-node keeps one: the implementation then ends the stream
   // with DEADLINE_EXCEEDED and where to resume (grpc-js's own status waits, see framework-statuses.ts).
   const timer =
@@ -53,7 +54,7 @@ export function createCallContext(call: ServerSurfaceCall, stream: boolean, shut
     const late = deadlineMs !== undefined && Date.now() >= deadlineMs;
     controller.abort(late ? new ConnectError("the operation timed out", Code.DeadlineExceeded) : new ConnectError("the caller went away", Code.Canceled));
   });
-  if (stream) {
+  if (onShutdown) {
     if (shutdown.aborted) onShutdown();
     else shutdown.addEventListener("abort", onShutdown, { once: true });
   }
@@ -64,15 +65,17 @@ export function createCallContext(call: ServerSurfaceCall, stream: boolean, shut
   if (deadlineMs !== undefined) header.set("grpc-timeout", `${Math.max(0, deadlineMs - Date.now())}m`);
   return {
     header,
-    values: createContextValues().set(peerAddressKey, peerAddressOf(call.getPeer())),
+    values: createContextValues().set(peerAddressKey, peerAddressOf(peer)),
     signal: controller.signal,
-    timeoutMs: () => (deadlineMs === undefined ? undefined : deadlineMs - Date.now()),
+    timeoutMs() {
+      return deadlineMs === undefined ? undefined : deadlineMs - Date.now();
+    },
     responseHeader: new Headers(),
     responseTrailer: new Headers(),
     finish() {
       finished = true;
       clearTimeout(timer);
-      if (stream) shutdown.removeEventListener("abort", onShutdown);
+      if (onShutdown) shutdown.removeEventListener("abort", onShutdown);
     },
   };
 }

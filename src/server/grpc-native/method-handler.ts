@@ -39,8 +39,8 @@ export interface MethodHandlerOptions {
   maxRequestBytes: number;
   /** Told of each call refused before it reached the interceptors. */
   onRefused(procedure: string, code: Code): void;
-  /** Called when a call starts; the returned function when it ends. */
-  onCall(call: ServerSurfaceCall): () => void;
+  /** Called when a call starts, with its peer as grpc-js names it; the returned function when it ends. */
+  onCall(peer: string): () => void;
 }
 
 /**
@@ -94,8 +94,10 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
   for (const interceptor of [...opts.interceptors].reverse()) chain = interceptor(chain as never) as unknown as AnyFn;
 
   function start(call: ServerSurfaceCall): { context: CallContext; req: UnaryRequest | StreamRequest; ended: () => void } {
-    const ended = opts.onCall(call);
-    const context = createCallContext(call, stream, opts.shutdownSignal);
+    // grpc-js builds the peer's name anew on every getPeer().
+    const peer = call.getPeer();
+    const ended = opts.onCall(peer);
+    const context = createCallContext(call, peer, stream, opts.shutdownSignal);
     context.values.set(callContextKey, context);
     const req = {
       service,

@@ -1,7 +1,6 @@
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import type { Code, Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
-import type { ServerSurfaceCall } from "./call-context.js";
 import type { Logger } from "pino";
 import { createConnectionGate, type Connection, type ConnectionGate } from "../connection-gate.js";
 import { defaultConnectionLimits, type ConnectionLimits } from "../connection-limits.js";
@@ -53,7 +52,7 @@ export function createNativeGrpcServer(opts: NativeGrpcOptions): OnePortServer {
     shutdownSignal: opts.shutdownSignal,
     logger: opts.logger,
     maxRequestBytes: opts.maxRequestBytes,
-    onCall: (call: ServerSurfaceCall) => trackCall(connections.get(call.getPeer())),
+    onCall: (peer: string) => trackCall(connections.get(peer)),
   };
   for (const { service, impl } of opts.services) {
     const handlers: Record<string, NativeHandler> = {};

@@ -50,7 +50,7 @@ export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, li
   const failures = createAuthFailureLog(logger, { ...limits, now });
   const keys = createApiKeyCache({ apiKeys, freshMs: limits.apiKeyCacheMs, now });
 
-  async function authenticate(credential: string, source: string, call: { rid: string; procedure: string }): Promise<Principal | undefined> {
+  async function authenticate(credential: string, source: string, req: UnaryRequest | StreamRequest): Promise<Principal | undefined> {
     if (credential.startsWith(clientTokenPrefix)) {
       const claim = await verifyClientToken(credential);
       return claim && { tenantId: claim.tenantId, name: `client:${claim.sessionId}`, scopes: new Set<Scope>(), sessionId: claim.sessionId };
@@ -62,7 +62,7 @@ export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, li
         key = await keys.lookup(hash);
       } catch (e) {
         // This interceptor runs outside the error interceptor: the store's words must not reach the client.
-        logger.error({ err: e, ...call }, "unexpected failure");
+        logger.error({ err: e, rid: requestIdOf(req.header.get("x-request-id")), procedure: `${req.service.typeName}/${req.method.name}` }, "unexpected failure");
         throw reasonError("INTERNAL", "internal error");
       }
     }
@@ -96,8 +96,7 @@ export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, li
     const source = sourceOf(req.contextValues.get(peerAddressKey), req.header.get("x-forwarded-for"), limits.trustedProxyHops);
     if (isPublic) return exchange(req, next, source);
     const credential = /^Bearer\s+(\S+)$/i.exec(req.header.get("authorization") ?? "")?.[1];
-    const call = { rid: requestIdOf(req.header.get("x-request-id")), procedure: `${req.service.typeName}/${req.method.name}` };
-    const principal = credential === undefined ? undefined : await authenticate(credential, source, call);
+    const principal = credential === undefined ? undefined : await authenticate(credential, source, req);
     if (principal) {
       req.contextValues.set(principalKey, principal);
       return next(req);

@@ -1,4 +1,4 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { loggerKey } from "../../service/context.js";
 import { toConnectError } from "../../service/connect-errors.js";
@@ -9,13 +9,6 @@ import { toConnectError } from "../../service/connect-errors.js";
  */
 export function createErrorInterceptor(fallbackLogger: Logger): Interceptor {
   return (next) => async (req) => {
-    const report = (e: unknown): ConnectError => {
-      const error = toConnectError(e);
-      if (error.code === Code.Internal && !(e instanceof ConnectError)) {
-        (req.contextValues.get(loggerKey) ?? fallbackLogger).error({ err: e }, "unexpected failure");
-      }
-      return error;
-    };
     try {
       const res = await next(req);
       if (!res.stream) return res;
@@ -24,12 +17,21 @@ export function createErrorInterceptor(fallbackLogger: Logger): Interceptor {
         try {
           yield* source;
         } catch (e) {
-          throw report(e);
+          throw report(e, req.contextValues, fallbackLogger);
         }
       }
       return { ...res, message: guarded() };
     } catch (e) {
-      throw report(e);
+      throw report(e, req.contextValues, fallbackLogger);
     }
   };
+}
+
+/** The error the client gets for `e`; an unexpected one is logged first, with the call's logger. */
+function report(e: unknown, values: ContextValues, fallbackLogger: Logger): ConnectError {
+  const error = toConnectError(e);
+  if (error.code === Code.Internal && !(e instanceof ConnectError)) {
+    (values.get(loggerKey)?.() ?? fallbackLogger).error({ err: e }, "unexpected failure");
+  }
+  return error;
 }

@@ -48,7 +48,7 @@ export function createLimitsInterceptor(limits: CallLimits, now: () => number = 
     if (holds && calls >= limits.maxCalls) {
       throw limited("OVERLOADED", "this replica has as many calls in progress as it accepts; retry after the RetryInfo delay", busyRetryMs, "process_calls");
     }
-    let release: (work?: number) => void = () => {};
+    let release: (work?: number) => void = releaseNothing;
     const principal = req.contextValues.get(principalKey);
     if (principal) {
       const client = principal.sessionId !== undefined;
@@ -83,6 +83,9 @@ export function createLimitsInterceptor(limits: CallLimits, now: () => number = 
     }
   };
 }
+
+/** What an unauthenticated call releases: it spent no budget. */
+function releaseNothing(): void {}
 
 /** The longest a call is held for coming back early, and how many may be held at once. */
 const maxHoldMs = 1_000;

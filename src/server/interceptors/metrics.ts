@@ -11,16 +11,15 @@ export function createMetricsInterceptor(metrics: Metrics): Interceptor {
     const procedure = `${req.service.typeName}/${req.method.name}`;
     const unary = req.method.methodKind === "unary";
     const started = performance.now();
-    const finish = (code: number) => metrics.rpcFinished(procedure, codeName(code), unary ? (performance.now() - started) / 1000 : undefined);
     let res;
     try {
       res = await next(req);
     } catch (e) {
-      finish(codeOf(e));
+      finish(metrics, procedure, codeOf(e), unary, started);
       throw e;
     }
     if (!res.stream) {
-      finish(0);
+      finish(metrics, procedure, 0, unary, started);
       return res;
     }
     const source = res.message;
@@ -37,9 +36,14 @@ export function createMetricsInterceptor(metrics: Metrics): Interceptor {
         throw e;
       } finally {
         closed();
-        finish(code);
+        finish(metrics, procedure, code, unary, started);
       }
     }
     return { ...res, message: counted() };
   };
+}
+
+/** Counts a finished call by its code, and times it when unary. */
+function finish(metrics: Metrics, procedure: string, code: number, unary: boolean, started: number): void {
+  metrics.rpcFinished(procedure, codeName(code), unary ? (performance.now() - started) / 1000 : undefined);
 }

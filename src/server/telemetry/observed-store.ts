@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
+import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from "@opentelemetry/api";
 import type { Session } from "../../domain/session.js";
 import type { EventFeed, Store } from "../../domain/store.js";
 import type { Metrics } from "./metrics.js";
@@ -83,30 +83,32 @@ function createObserver({ metrics, tracer }: StoreObservers): Observe {
       const started = performance.now();
       // Store calls outside any traced RPC (the sweeper, startup) would each be a trace of their own: noise.
       const span = tracer && trace.getSpan(context.active()) ? tracer.startSpan(operation, { kind: SpanKind.INTERNAL, attributes: { "sessionflow.store.operation": operation } }) : undefined;
-      const done = (error?: unknown) => {
-        metrics?.storeOperation(operation, error === undefined, (performance.now() - started) / 1000);
-        // The error's name only: a store's messages may quote stored values.
-        if (error !== undefined) span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : "error" });
-        span?.end();
-      };
       let result: unknown;
       try {
         result = fn(...args);
       } catch (e) {
-        done(e);
+        finish(metrics, operation, started, span, e);
         throw e;
       }
       // Every repository method returns a promise; anything else a store adds passes through as it is.
       if (!(result instanceof Promise)) {
-        done();
+        finish(metrics, operation, started, span);
         return result;
       }
       return result.then(
-        (value) => (done(), value),
+        (value) => (finish(metrics, operation, started, span), value),
         (e: unknown) => {
-          done(e);
+          finish(metrics, operation, started, span, e);
           throw e;
         },
       );
     }) as F) as Observe;
+}
+
+/** Counts and times one store call and ends its span; a module function, not a closure per call. */
+function finish(metrics: Metrics | undefined, operation: string, started: number, span: Span | undefined, error?: unknown): void {
+  metrics?.storeOperation(operation, error === undefined, (performance.now() - started) / 1000);
+  // The error's name only: a store's messages may quote stored values.
+  if (error !== undefined) span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : "error" });
+  span?.end();
 }
