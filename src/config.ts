@@ -1,5 +1,5 @@
 import { scopes, type Scope } from "./domain/api-key.js";
-import type { DeliveryRate } from "./domain/delivery-budget.js";
+import { defaultDeliveryRate, type DeliveryRate } from "./domain/delivery-budget.js";
 import { defaultLifetimePolicy, type LifetimePolicy } from "./domain/policy.js";
 import { defaultAuthLimits, type AuthLimits } from "./server/auth-limits.js";
 import { defaultCallLimits, type CallLimits } from "./server/call-limits.js";
@@ -272,8 +272,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxClientStreamsPerTenant: int("SESSIONFLOW_MAX_CLIENT_STREAMS_PER_TENANT", 2_000, 1, 1_000_000),
     maxClientStreamsPerSession: int("SESSIONFLOW_MAX_CLIENT_STREAMS_PER_SESSION", 4, 1, 1_000),
     streamMessages: {
-      ratePerSecond: int("SESSIONFLOW_TENANT_STREAM_MESSAGES_PER_SECOND", 5_000, 1, 10_000_000),
-      burst: int("SESSIONFLOW_TENANT_STREAM_MESSAGES_BURST", 10_000, 1, 10_000_000),
+      ratePerSecond: int("SESSIONFLOW_TENANT_STREAM_MESSAGES_PER_SECOND", defaultDeliveryRate.ratePerSecond, 1, 10_000_000),
+      burst: int("SESSIONFLOW_TENANT_STREAM_MESSAGES_BURST", defaultDeliveryRate.burst, 1, 10_000_000),
     },
     maxQueuedEvents: int("SESSIONFLOW_MAX_QUEUED_EVENTS", 1_000, 10, 1_000_000),
     analyzerTimeoutMs: int("SESSIONFLOW_ANALYZER_TIMEOUT_MS", 2_000, 10, 60_000),

@@ -7,6 +7,14 @@ export interface DeliveryRate {
 }
 
 /**
+ * A tenant's stream messages by default. Each message is a write on the event loop all tenants
+ * share (tens of microseconds through the transport): 5,000 a second took a 2-core replica's
+ * loop whole beside its calls (`npm run bench:noisy`), 2,000 leave the other tenants room. That
+ * is still every event of a tenant calling at its full call budget, for two WatchEvents consumers.
+ */
+export const defaultDeliveryRate: DeliveryRate = { ratePerSecond: 2_000, burst: 10_000 };
+
+/**
  * Token buckets for stream deliveries, one per key (a tenant's own streams, or its front ends'
  * together). Every message a stream sends costs work on the one event loop all tenants share,
  * and one write can reach thousands of streams, so a tenant's deliveries are paced here like

@@ -1,6 +1,6 @@
 import { DomainError } from "./errors.js";
 import type { EventFeed, FeedEvent } from "./event-feed.js";
-import { createDeliveryBudget, type DeliveryRate } from "./delivery-budget.js";
+import { createDeliveryBudget, defaultDeliveryRate, type DeliveryRate } from "./delivery-budget.js";
 import { createStreamPools } from "./stream-pools.js";
 import { createTurnPacer } from "./turn-pacer.js";
 
@@ -88,7 +88,7 @@ export function createEventHub(opts: EventHubOptions): EventHub {
     clientPerSession: opts.maxClientSubscribersPerSession ?? 4,
   });
   // Room for a few consumers of every event at a tenant's default call rate (500 calls a second, each adding a few events).
-  const budget = createDeliveryBudget(opts.deliveries ?? { ratePerSecond: 5_000, burst: 10_000 });
+  const budget = createDeliveryBudget(opts.deliveries ?? defaultDeliveryRate);
   const tenants = new Map<string, Set<Subscriber>>();
   let total = 0;
   // Deliveries are spread over turns of the event loop, so an event for thousands of streams, or

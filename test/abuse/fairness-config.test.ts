@@ -10,7 +10,7 @@ describe("fairness limits from the environment", () => {
       maxCalls: 512,
     });
     expect(config).toMatchObject({ maxStreamsPerTenant: 10_000, maxClientStreamsPerTenant: 2_000, maxClientStreamsPerSession: 4 });
-    expect(config.streamMessages).toEqual({ ratePerSecond: 5_000, burst: 10_000 });
+    expect(config.streamMessages).toEqual({ ratePerSecond: 2_000, burst: 10_000 });
   });
 
   it("read every setting", () => {
