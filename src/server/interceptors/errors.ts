@@ -27,8 +27,15 @@ export function createErrorInterceptor(fallbackLogger: Logger): Interceptor {
   };
 }
 
+/**
+ * What Node raises when a response is written to a stream or socket its client has already
+ * reset or closed: the caller went away, which is no failure of ours and nothing to log.
+ */
+const clientGone = new Set(["ERR_HTTP2_INVALID_STREAM", "ERR_STREAM_DESTROYED", "ERR_STREAM_PREMATURE_CLOSE", "ECONNRESET", "EPIPE"]);
+
 /** The error the client gets for `e`; an unexpected one is logged first, with the call's logger. */
 function report(e: unknown, values: ContextValues, fallbackLogger: Logger): ConnectError {
+  if (e instanceof Error && clientGone.has((e as NodeJS.ErrnoException).code ?? "")) return new ConnectError("the caller went away", Code.Canceled);
   const error = toConnectError(e);
   if (error.code === Code.Internal && !(e instanceof ConnectError)) {
     (values.get(loggerKey)?.() ?? fallbackLogger).error({ err: e }, "unexpected failure");
