@@ -1,19 +1,9 @@
 import { Code, ConnectError, createContextValues, type StreamRequest, type StreamResponse } from "@connectrpc/connect";
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../src/logger.js";
+import { captureLogs } from "../support/log-capture.js";
 import { createErrorInterceptor } from "../../src/server/interceptors/errors.js";
 
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString().split("\n").filter(Boolean));
-      done();
-    },
-  });
-  return { lines, logger: createLogger("info", stream) };
-}
+const capture = () => captureLogs();
 
 function streamRequest(): StreamRequest {
   return {

@@ -1,20 +1,11 @@
 import { createContextValues, type Interceptor, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { captureLogs } from "../support/log-capture.js";
 import { createLogger } from "../../src/logger.js";
 import { createErrorInterceptor } from "../../src/server/interceptors/errors.js";
 import { createLoggingInterceptor } from "../../src/server/interceptors/logging.js";
 
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString().split("\n").filter(Boolean));
-      done();
-    },
-  });
-  return { lines, logger: createLogger("info", stream) };
-}
+const capture = () => captureLogs();
 
 const rid = "order-42";
 function request(): UnaryRequest {
