@@ -4,11 +4,22 @@ import type { Socket } from "node:net";
 export interface Connection {
   /** The client has shown its protocol; the first-bytes deadline no longer applies. */
   greeted(): void;
-  /** A request or stream started; a connection with one in progress is never displaced. */
+  /** A request or stream started; a connection with one in progress is never displaced (see holdsConnection). */
   busy(): void;
   /** A request or stream ended. */
   done(): void;
 }
+
+/**
+ * Whether a request on `path` keeps its connection from being displaced. An anonymous
+ * grpc.health.v1 Watch does not: it needs no credentials and may stay open for good, so were it to
+ * count, a stranger holding one per connection could fill the cap and lock every client out. A
+ * displaced watcher reconnects and watches again.
+ */
+export function holdsConnection(path: string | undefined): boolean {
+  return path !== healthWatchPath;
+}
+const healthWatchPath = "/grpc.health.v1.Health/Watch";
 
 /** Admission for every port of one process: the connection cap and the first-bytes deadline. */
 export interface ConnectionGate {

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { Socket } from "node:net";
-import type { Connection } from "./connection-gate.js";
+import { holdsConnection, type Connection } from "./connection-gate.js";
 import type { ConnectionLimits } from "./connection-limits.js";
 import type { RequestHandler } from "./one-port.js";
 
@@ -26,7 +26,7 @@ export function createHttp1Server(handler: RequestHandler, limits: ConnectionLim
   // Registered before the handler, which may finish a response synchronously.
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     const connection = connections.get(req.socket);
-    if (!connection) return;
+    if (!connection || !holdsConnection(req.url)) return;
     connection.busy();
     res.once("close", () => connection.done());
   });

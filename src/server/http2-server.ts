@@ -2,7 +2,7 @@ import http2, { type Http2Session, type ServerHttp2Session } from "node:http2";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { rememberPeer } from "./request-source.js";
-import type { Connection } from "./connection-gate.js";
+import { holdsConnection, type Connection } from "./connection-gate.js";
 import type { ConnectionLimits } from "./connection-limits.js";
 import type { RequestHandler } from "./one-port.js";
 
@@ -63,19 +63,19 @@ function guard(session: ServerHttp2Session, connection: Connection, limits: Conn
   const idle = () => setTimeout(() => session.destroy(), limits.http2IdleTimeoutMs);
   let idleTimer: NodeJS.Timeout | undefined = idle();
   let open = 0;
-  session.on("stream", (stream) => {
-    if (open++ === 0) {
-      clearTimeout(idleTimer);
-      connection.busy();
-    }
+  let holding = 0;
+  session.on("stream", (stream, headers) => {
+    if (open++ === 0) clearTimeout(idleTimer);
+    const holds = holdsConnection(headers[":path"]);
+    if (holds && holding++ === 0) connection.busy();
     const requestTimer = stream.endAfterHeaders
       ? undefined
       : setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), limits.requestTimeoutMs);
     stream.once("end", () => clearTimeout(requestTimer));
     stream.once("close", () => {
       clearTimeout(requestTimer);
+      if (holds && --holding === 0) connection.done();
       if (--open > 0) return;
-      connection.done();
       if (!session.closed) idleTimer = idle();
     });
   });

@@ -5,6 +5,7 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { createClient } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { Health } from "../../gen/health/v1/health_pb.js";
+import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
 import { SubmissionService } from "../../gen/sessionflow/v1/submission_service_pb.js";
 import { bearer } from "../support/clients.js";
 import { startAbuseServer, type AbuseServer } from "./abuse-server.js";
@@ -60,20 +61,40 @@ describe("the cap on open connections", () => {
   });
 
   it("counts both ports, displaces the oldest idle connection, and never one with a call in progress", async () => {
-    const server: AbuseServer = await startAbuseServer({ connections: { maxConnections: 4 } });
+    const server: AbuseServer = await startAbuseServer({ connections: { maxConnections: 4 }, heartbeatMs: 100 });
     cleanup.push(() => server.close());
-    const watch = await openWatch(createGrpcTransport({ baseUrl: server.h2cUrl }), "");
-    cleanup.push(() => watch.stop());
+    // An authenticated stream: a call in progress that holds its connection.
+    const stop = new AbortController();
+    cleanup.push(() => stop.abort());
+    const events = createClient(EventService, createGrpcTransport({ baseUrl: server.h2cUrl, interceptors: [bearer(server.key)] }));
+    const stream = events.watchEvents({}, { signal: stop.signal })[Symbol.asyncIterator]();
+    await stream.next(); // its first heartbeat: the stream is open
 
     const silent = await openSilent(server.port, 10);
     cleanup.push(() => silent.forEach((c) => c.socket.destroy()));
-    expect(await stillOpen(silent)).toBeLessThanOrEqual(3); // the watch's connection holds the fourth place
+    expect(await stillOpen(silent)).toBeLessThanOrEqual(3); // the stream's connection holds the fourth place
     expect(silent.slice(-3).every((c) => !c.closed())).toBe(true); // the newest stay, the oldest went first
 
     const health = createClient(Health, createGrpcTransport({ baseUrl: server.url }));
     expect((await health.check({})).status).toBe(Status.SERVING);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    server.app.health.set("", Status.NOT_SERVING);
-    expect(await watch.next()).toBe(Status.NOT_SERVING); // the busy connection was never displaced
+    expect((await stream.next()).done).toBe(false); // the busy connection was never displaced
+  });
+
+  it("lets anonymous health watches be displaced, so holding one on every connection locks nobody out", async () => {
+    const server: AbuseServer = await startAbuseServer({ connections: { maxConnections: 4 } });
+    cleanup.push(() => server.close());
+    // A stranger's watches, each on a connection of its own, on both ports: the cap is full.
+    const watches = [];
+    for (const url of [server.url, server.h2cUrl, server.url, server.h2cUrl]) {
+      const watch = await openWatch(createGrpcTransport({ baseUrl: url }), "");
+      cleanup.push(() => watch.stop());
+      watches.push(watch);
+    }
+    const health = createClient(Health, createGrpcTransport({ baseUrl: server.url }));
+    expect((await health.check({})).status).toBe(Status.SERVING);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const submissions = createClient(SubmissionService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors: [bearer(server.key)] }));
+    expect((await submissions.submit({ workflow: "kyc" })).session?.id).toBeTruthy();
   });
 });

@@ -40,7 +40,7 @@ export interface MethodHandlerOptions {
   /** Told of each call refused before it reached the interceptors. */
   onRefused(procedure: string, code: Code): void;
   /** Called when a call starts, with its peer as grpc-js names it; the returned function when it ends. */
-  onCall(peer: string): () => void;
+  onCall(peer: string, path: string): () => void;
 }
 
 /**
@@ -96,7 +96,7 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
   function start(call: ServerSurfaceCall): { context: CallContext; req: UnaryRequest | StreamRequest; ended: () => void } {
     // grpc-js builds the peer's name anew on every getPeer().
     const peer = call.getPeer();
-    const ended = opts.onCall(peer);
+    const ended = opts.onCall(peer, path);
     const context = createCallContext(call, peer, stream, opts.shutdownSignal);
     context.values.set(callContextKey, context);
     const req = {

@@ -2,7 +2,7 @@ import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import type { Code, Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { createConnectionGate, type Connection, type ConnectionGate } from "../connection-gate.js";
+import { createConnectionGate, holdsConnection, type Connection, type ConnectionGate } from "../connection-gate.js";
 import { defaultConnectionLimits, type ConnectionLimits } from "../connection-limits.js";
 import { createFrontDoor } from "../front-door.js";
 import type { OnePortServer } from "../one-port.js";
@@ -52,7 +52,7 @@ export function createNativeGrpcServer(opts: NativeGrpcOptions): OnePortServer {
     shutdownSignal: opts.shutdownSignal,
     logger: opts.logger,
     maxRequestBytes: opts.maxRequestBytes,
-    onCall: (peer: string) => trackCall(connections.get(peer)),
+    onCall: (peer: string, path: string) => trackCall(connections.get(peer), path),
   };
   for (const { service, impl } of opts.services) {
     const handlers: Record<string, NativeHandler> = {};
@@ -93,9 +93,10 @@ export function createNativeGrpcServer(opts: NativeGrpcOptions): OnePortServer {
  * keeps its HTTP/2 session to itself, so the client's SETTINGS cannot be seen), and it is not
  * displaced while a call is in progress.
  */
-function trackCall(connection: Connection | undefined): () => void {
+function trackCall(connection: Connection | undefined, path: string): () => void {
   if (!connection) return () => {};
   connection.greeted();
+  if (!holdsConnection(path)) return () => {};
   connection.busy();
   return () => connection.done();
 }
