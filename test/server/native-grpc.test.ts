@@ -1,6 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, createClient } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
+import http2 from "node:http2";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventService } from "../../gen/sessionflow/v1/event_service_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
@@ -77,6 +78,46 @@ describe("the native gRPC port", () => {
     expect(native.details).toBe(decodeURIComponent(main.details));
     expect(native.metadata.get("grpc-status-details-bin")).toEqual(main.metadata.get("grpc-status-details-bin"));
     expect(server.logs()).toMatch(/"procedure":"sessionflow.v1.SubmissionService\/Submit","code":"InvalidArgument"/);
+  });
+
+  /** Sends `body` as a whole gRPC request on a raw HTTP/2 stream; resolves with the trailers' status. */
+  function rawCall(port: number, path: string, body: Buffer): Promise<{ status: string | undefined; message: string | undefined }> {
+    return new Promise((resolve, reject) => {
+      const session = http2.connect(`http://127.0.0.1:${port}`);
+      session.on("error", reject);
+      const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
+      let headers: http2.IncomingHttpHeaders = {};
+      stream.on("response", (h) => (headers = h));
+      stream.on("trailers", (t) => (headers = { ...headers, ...t }));
+      stream.on("data", () => {});
+      stream.on("close", () => {
+        session.close();
+        resolve({ status: headers["grpc-status"] as string | undefined, message: headers["grpc-message"] as string | undefined });
+      });
+      stream.end(body);
+    });
+  }
+
+  it("refuses a request with no message, or a cut one, with INVALID_ARGUMENT, logged as a refusal, not as our failure", async () => {
+    server = await startAbuseServer({ logs: true });
+    for (const [path, body] of [
+      ["/grpc.health.v1.Health/Check", Buffer.alloc(0)],
+      ["/grpc.health.v1.Health/Check", Buffer.from([0, 0, 0, 0, 9, 1, 2])],
+      ["/sessionflow.v1.SessionService/GetSession", Buffer.alloc(0)],
+      ["/grpc.health.v1.Health/Watch", Buffer.alloc(0)],
+    ] as const) {
+      expect((await rawCall(server.grpcPort, path, body)).status).toBe(String(Code.InvalidArgument));
+    }
+    expect(server.logs()).not.toMatch(/"level":50/);
+  });
+
+  it("sends one status for a request over the size cap, and logs no error for it", async () => {
+    server = await startAbuseServer({ logs: true, maxRequestBytes: 4096 });
+    // A frame that claims a 2 GiB message.
+    const { status } = await rawCall(server.grpcPort, "/grpc.health.v1.Health/Check", Buffer.from([0, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3]));
+    expect(status).toBe(String(Code.ResourceExhausted));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.logs()).not.toMatch(/"level":50/);
   });
 
   it("refuses a request over the size cap with RESOURCE_EXHAUSTED and REQUEST_TOO_LARGE, and logs it", async () => {

@@ -37,22 +37,35 @@ export interface FrameworkStatusOptions {
 export function createFrameworkStatusInterceptor({ logger, inputOf, maxBytes, onRefused }: FrameworkStatusOptions): ServerInterceptor {
   return (method, call) => {
     const arrived = performance.now();
+    // Read whole: a message arrived and the client half-closed. A half-close with no message, or
+    // with a cut one, is the client's fault, which grpc-js reports as if it were ours.
+    let messageArrived = false;
     let requestRead = false;
     const start = call.start;
     call.start = (listener: Listener) =>
       start.call(call, {
         ...listener,
+        onReceiveMessage(message: unknown) {
+          messageArrived = true;
+          listener.onReceiveMessage(message);
+        },
         onReceiveHalfClose() {
-          requestRead = true;
+          requestRead = messageArrived;
           listener.onReceiveHalfClose();
         },
       });
     const send = call.sendStatus;
     let deferred: NodeJS.Timeout | undefined;
+    // A call has one status; grpc-js may try a second (a missing message after refusing an oversized one).
+    let sent = false;
     call.sendStatus = (status: PartialStatusObject) => {
+      if (sent) return;
       clearTimeout(deferred);
       const code = status.code as number as Code;
-      if (status.metadata || code === Code.Canceled || (code as number) === 0) return send.call(call, status);
+      if (status.metadata || code === Code.Canceled || (code as number) === 0) {
+        sent = true;
+        return send.call(call, status);
+      }
       const original = new ConnectError(status.details, code);
       let replaced: ConnectError;
       if (code === Code.DeadlineExceeded) {
@@ -60,7 +73,11 @@ export function createFrameworkStatusInterceptor({ logger, inputOf, maxBytes, on
         if (method.responseStream) {
           // The adapter's own timer has the stream end itself, with where to resume; this status
           // goes out only if the implementation does not end the stream in time.
-          deferred = setTimeout(() => send.call(call, statusOf(replaced, new Headers())), streamDeadlineGraceMs);
+          deferred = setTimeout(() => {
+            if (sent) return;
+            sent = true;
+            send.call(call, statusOf(replaced, new Headers()));
+          }, streamDeadlineGraceMs);
           return;
         }
       } else if (requestRead) {
@@ -74,6 +91,7 @@ export function createFrameworkStatusInterceptor({ logger, inputOf, maxBytes, on
         logger.warn({ rid: requestIdOf(null), procedure: method.path.slice(1), code: Code[replaced.code], ms }, "rpc");
         onRefused(method.path.slice(1), replaced.code);
       }
+      sent = true;
       return send.call(call, statusOf(replaced, new Headers()) satisfies StatusObject);
     };
     // Returning the base call itself adds no layer to every call; grpc-js only calls its methods.
