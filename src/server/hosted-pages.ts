@@ -77,7 +77,7 @@ export function createHostedPages({ files, fallback }: HostedPagesOptions): Requ
     }
     // Compressed once at start: a phone on a slow network fetches about a third of the bytes.
     res.setHeader("Vary", "Accept-Encoding");
-    const gzip = file.gzipped && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+    const gzip = file.gzipped && acceptsGzip(String(req.headers["accept-encoding"] ?? ""));
     const body = gzip ? file.gzipped! : file.body;
     if (gzip) res.setHeader("Content-Encoding", "gzip");
     res.statusCode = 200;
@@ -85,4 +85,17 @@ export function createHostedPages({ files, fallback }: HostedPagesOptions): Requ
     if (req.method === "HEAD") return res.end();
     res.end(body);
   };
+}
+
+/** Whether an Accept-Encoding header takes gzip: named, or by `*`, with a weight above 0 (RFC 9110 §12.5.3). */
+function acceptsGzip(header: string): boolean {
+  let star: boolean | undefined;
+  for (const entry of header.split(",")) {
+    const [coding = "", ...params] = entry.split(";").map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith("q="));
+    const wanted = q === undefined || Number(q.slice(2)) > 0;
+    if (coding === "gzip") return wanted;
+    if (coding === "*") star = wanted;
+  }
+  return star ?? false;
 }

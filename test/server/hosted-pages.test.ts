@@ -81,6 +81,12 @@ describe("the hosted page and console on the main port", () => {
     const plain = await fetch(server.baseUrl + "/assets/page-big.js", { headers: { "accept-encoding": "identity" } });
     expect(plain.headers.get("content-encoding")).toBeNull();
     expect(plain.headers.get("content-length")).toBe(String(bigScript.length));
+    // q=0 refuses an encoding (RFC 9110 §12.5.3).
+    for (const refuses of ["gzip;q=0", "br, gzip; q=0.0", "*;q=0, identity"]) {
+      const r = await fetch(server.baseUrl + "/assets/page-big.js", { headers: { "accept-encoding": refuses } });
+      expect(r.headers.get("content-encoding")).toBeNull();
+    }
+    expect((await fetch(server.baseUrl + "/assets/page-big.js", { headers: { "accept-encoding": "br;q=1, gzip;q=0.5" } })).headers.get("content-encoding")).toBe("gzip");
     const head = await get("/assets/page-abc123.js", { method: "HEAD" });
     expect(head.status).toBe(200);
     expect(head.headers.get("content-length")).toBe("10");
