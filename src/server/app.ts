@@ -252,6 +252,7 @@ export function createApp(opts: AppOptions): App {
   // rather than one line per attempt; authorization comes after logging, like any other refusal.
   // Both the main port and the native gRPC port run every call through this one list.
   // Tracing and metrics come first, so they see every call, refusals included.
+  const callLimits = { ...defaultCallLimits, ...opts.callLimits };
   const interceptors = [
     ...(opts.tracer ? [createTracingInterceptor(opts.tracer)] : []),
     ...(metrics ? [createMetricsInterceptor(metrics)] : []),
@@ -268,7 +269,7 @@ export function createApp(opts: AppOptions): App {
     createScopeInterceptor(accessOf),
     createDeadlineInterceptor(shutdown.signal),
     // Inside the call scope, so it can charge each call the work it was billed (work-units.ts).
-    createLimitsInterceptor({ ...defaultCallLimits, ...opts.callLimits }),
+    createLimitsInterceptor(callLimits),
   ];
   const onRefused = metrics ? (procedure: string, code: Code) => metrics.rpcFinished(procedure, codeToString(code)) : undefined;
   const maxRequestBytes = opts.maxRequestBytes ?? 1024 * 1024;
@@ -282,6 +283,8 @@ export function createApp(opts: AppOptions): App {
     logger: opts.logger,
     routes,
     readMaxBytes: maxRequestBytes,
+    // As many bodies may be read at once as calls may be in progress: the same budget of memory.
+    maxReading: callLimits.maxCalls,
     shutdownSignal: shutdown.signal,
     interceptors,
     fallback,

@@ -1,4 +1,4 @@
-import { Code, ConnectError, createConnectRouter, createContextValues, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
+import { Code, ConnectError, createConnectRouter, createContextKey, createContextValues, type ConnectRouter, type ConnectRouterOptions, type Interceptor } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Logger } from "pino";
@@ -15,6 +15,12 @@ export interface NodeAdapterOptions extends ConnectRouterOptions {
   logger: Logger;
   /** Told of each request Connect refused before the interceptors ran (they never saw it). */
   onRefused?: (procedure: string, code: Code) => void;
+  /**
+   * RPC requests being read before they reach the interceptors, at once. A unary body is read
+   * whole before authentication sees the call, so without this a stranger could hold as many
+   * bodies as connections and streams allow, each up to readMaxBytes, by never finishing them.
+   */
+  maxReading: number;
 }
 
 /**
@@ -35,19 +41,35 @@ export function createNodeAdapter(options: NodeAdapterOptions): RequestHandler {
     acceptCompression: compressions,
     jsonOptions: strictJson,
     ...options,
-    interceptors: [createRequestInputInterceptor(options.readMaxBytes), ...(options.interceptors ?? [])],
+    interceptors: [bodyRead, createRequestInputInterceptor(options.readMaxBytes), ...(options.interceptors ?? [])],
   });
   options.routes(router);
   const onReplaced = createReplacementLog(options.logger, options.onRefused);
   const paths = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, withCatalogReasons(h, { compressions, onReplaced, ...(options.readMaxBytes !== undefined ? { maxRequestBytes: options.readMaxBytes } : {}) })]));
+  let reading = 0;
   return (req, res) => {
     const handler = paths.get((req.url ?? "").split("?", 2)[0] ?? "");
     if (!handler) return options.fallback(req, res);
-    // Fresh context values per call: the peer address for authentication's back-off, and a
-    // place where the wrapper can see whether the call reached the interceptors.
-    const values = createContextValues().set(peerAddressKey, peerAddressOf(req));
+    if (reading >= options.maxReading) {
+      // Refused unread: HTTP 503 is UNAVAILABLE to gRPC and Connect clients alike, which retry.
+      options.onRefused?.(`${handler.service.typeName}/${handler.method.name}`, Code.Unavailable);
+      res.writeHead(503, { "retry-after": "1" });
+      res.end();
+      return;
+    }
+    reading++;
+    let counted = true;
+    const read = () => {
+      if (counted) reading--;
+      counted = false;
+    };
+    req.once("close", read);
+    // Fresh context values per call: the peer address for authentication's back-off, a place
+    // where the wrapper can see whether the call reached the interceptors, and what to tell then.
+    const values = createContextValues().set(peerAddressKey, peerAddressOf(req)).set(readKey, read);
     handler(universalRequestFromNodeRequest(req, res, undefined, values))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
+      .finally(read)
       .catch((reason: unknown) => {
         // Whatever failed, the client must not wait for an answer that will never come.
         if (res.headersSent) res.destroy();
@@ -60,6 +82,18 @@ export function createNodeAdapter(options: NodeAdapterOptions): RequestHandler {
       });
   };
 }
+
+const readKey = createContextKey<(() => void) | undefined>(undefined, { description: "body read" });
+
+/**
+ * The interceptors start once Connect has read a unary request's body and parsed it; a stream's
+ * request is read by its implementation, after authentication has let the call in. Either way
+ * the body no longer counts against maxReading.
+ */
+const bodyRead: Interceptor = (next) => (req) => {
+  req.contextValues.get(readKey)?.();
+  return next(req);
+};
 
 /**
  * A refused request never reached the logging interceptor, so it gets the same "rpc" line here:
