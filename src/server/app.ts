@@ -76,6 +76,7 @@ import { withMetricsEndpoint } from "./telemetry/metrics-endpoint.js";
 import { observeAnalyzers } from "./telemetry/observed-analyzers.js";
 import { observeStore } from "./telemetry/observed-store.js";
 import { createHostedPages } from "./hosted-pages.js";
+import { createLogSampler } from "./log-sampler.js";
 import { loadStaticFiles } from "./static-files.js";
 
 export interface AppOptions {
@@ -294,7 +295,19 @@ export function createApp(opts: AppOptions): App {
   const withBrowsers = withCors(handler, { origins: opts.corsOrigins ?? "*", exposeHeaders: [dispositionHeader] });
   const limits = { ...defaultConnectionLimits, ...opts.connections };
   // Both ports share one gate, so the connection cap counts them together.
-  const ports = { limits, gate: createConnectionGate(limits) };
+  const connectionRefusals = createLogSampler({
+    perKey: 1,
+    lines: 1,
+    trackedKeys: 1,
+    now: () => performance.now(),
+    onSuppressed: ({ suppressed }) => opts.logger.warn({ suppressed, windowMs: 60_000 }, "connections refused, not logged"),
+  });
+  const onConnectionRefused = () => {
+    metrics?.connectionRefused();
+    // Sampled: a refused connection costs nothing else, and a flood of them must not write a line each.
+    if (connectionRefusals.admit("")) opts.logger.warn({ maxConnections: limits.maxConnections }, "connection refused: every connection has a call in progress");
+  };
+  const ports = { limits, gate: createConnectionGate({ ...limits, onRefused: onConnectionRefused }) };
   const server = createOnePortServer(withBrowsers, ports);
   const h2c = createH2cServer(withBrowsers, ports);
   const grpc = createNativeGrpcServer({

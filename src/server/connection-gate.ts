@@ -35,7 +35,7 @@ export interface ConnectionGate {
  * sockets would hold every place until their deadline and starve clients that do send requests.
  * Only when every connection has a call in progress is the newcomer refused.
  */
-export function createConnectionGate(opts: { maxConnections: number; firstBytesTimeoutMs: number }): ConnectionGate {
+export function createConnectionGate(opts: { maxConnections: number; firstBytesTimeoutMs: number; onRefused?: () => void }): ConnectionGate {
   const open = new Set<Socket>();
   // Insertion order is the order connections became idle, so the first one is the one to displace.
   const idle = new Set<Socket>();
@@ -49,6 +49,7 @@ export function createConnectionGate(opts: { maxConnections: number; firstBytesT
         const oldest = idle.values().next().value as Socket | undefined;
         if (!oldest) {
           socket.destroy();
+          opts.onRefused?.();
           return undefined;
         }
         forget(oldest);

@@ -97,4 +97,25 @@ describe("the cap on open connections", () => {
     const submissions = createClient(SubmissionService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", interceptors: [bearer(server.key)] }));
     expect((await submissions.submit({ workflow: "kyc" })).session?.id).toBeTruthy();
   });
+
+  it("logs a connection it refuses because every connection has a call in progress, sampled, and counts it", async () => {
+    const server: AbuseServer = await startAbuseServer({ connections: { maxConnections: 2 }, heartbeatMs: 100, logs: true });
+    cleanup.push(() => server.close());
+    const stop = new AbortController();
+    cleanup.push(() => stop.abort());
+    for (const url of [server.url, server.h2cUrl]) {
+      const events = createClient(EventService, createGrpcTransport({ baseUrl: url, interceptors: [bearer(server.key)] }));
+      await events.watchEvents({}, { signal: stop.signal })[Symbol.asyncIterator]().next();
+    }
+    const refused = await openSilent(server.port, 5);
+    cleanup.push(() => refused.forEach((c) => c.socket.destroy()));
+    expect(await stillOpen(refused)).toBe(0);
+    const lines = server.logs().split("\n").filter((l) => l.includes("connection refused"));
+    expect(lines).toHaveLength(1); // one line a minute; the rest are counted
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, maxConnections: 2 });
+    stop.abort(); // the streams end, their connections go idle, and /metrics can be reached
+    const refusedCount = async () => Number(/^sessionflow_connections_refused_total (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
+    // The five, and any scrape refused while the streams were still closing.
+    await expect.poll(refusedCount, { timeout: 2_000 }).toBeGreaterThanOrEqual(5);
+  });
 });

@@ -18,6 +18,8 @@ export interface Metrics {
   analyzerFinished(analyzer: string, result: "ok" | "error" | "timeout", seconds: number): void;
   feedDelivered(lagSeconds: number): void;
   feedWentDown(): void;
+  /** A connection refused because every connection had a call in progress. */
+  connectionRefused(): void;
   /** The text exposition: this app's series, then the process's. */
   exposition(): Promise<string>;
   readonly contentType: string;
@@ -87,6 +89,7 @@ export function createMetrics({ feedHealthy }: MetricsOptions): Metrics {
     },
   });
   const feedDowns = new Counter({ name: `${prefix}event_feed_down_total`, help: "Times the event feed broke.", registers });
+  const refusedConnections = new Counter({ name: `${prefix}connections_refused_total`, help: "Connections refused at the cap because every connection had a call in progress.", registers });
 
   // Children are looked up once per label combination: every call pays a map lookup, not a label hash.
   const cached = <T>(make: (key: string) => T) => {
@@ -141,6 +144,9 @@ export function createMetrics({ feedHealthy }: MetricsOptions): Metrics {
     },
     feedWentDown() {
       feedDowns.inc();
+    },
+    connectionRefused() {
+      refusedConnections.inc();
     },
     async exposition() {
       const [own, shared] = await Promise.all([registers[0]!.metrics(), processSeries.metrics()]);
