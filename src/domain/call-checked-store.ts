@@ -1,4 +1,5 @@
 import { throwIfCallStopped } from "./call-scope.js";
+import { wrapMethods } from "./wrap-methods.js";
 import type { Store } from "./store.js";
 
 /**
@@ -24,14 +25,8 @@ export function withCallChecks(store: Store): Store {
 }
 
 function checked<T extends object>(repository: T): T {
-  return new Proxy(repository, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        throwIfCallStopped();
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
+  return wrapMethods(repository, (_name, method) => (...args: never[]) => {
+    throwIfCallStopped();
+    return method(...args);
   });
 }

@@ -1,5 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from "@opentelemetry/api";
 import type { Session } from "../../domain/session.js";
+import { wrapMethods, type Method } from "../../domain/wrap-methods.js";
 import type { EventFeed, Store } from "../../domain/store.js";
 import type { Metrics } from "./metrics.js";
 
@@ -57,24 +58,7 @@ type Observe = <F extends AsyncFn>(operation: string, fn: F) => F;
 
 /** The repository, each of its methods observed under "name.method"; anything else passes through. */
 function observed<T extends object>(name: string, repository: T, observe: Observe): T {
-  // One wrapper per method, made on first use: a call costs a map lookup, not a new closure.
-  const wrappers = new Map<PropertyKey, unknown>();
-  const overrides = new Map<PropertyKey, unknown>();
-  return new Proxy(repository, {
-    get(target, key) {
-      if (overrides.has(key)) return overrides.get(key);
-      const value: unknown = Reflect.get(target, key);
-      if (typeof value !== "function" || typeof key !== "string") return value;
-      let wrapper = wrappers.get(key);
-      if (!wrapper) wrappers.set(key, (wrapper = observe(`${name}.${key}`, (value as AsyncFn).bind(target))));
-      return wrapper;
-    },
-    // Replacing a method (see observeStore) changes this view only, never the store underneath.
-    set(_target, key, value) {
-      overrides.set(key, value);
-      return true;
-    },
-  });
+  return wrapMethods(repository, (method, call) => observe(`${name}.${method}`, call as unknown as AsyncFn) as unknown as Method);
 }
 
 function createObserver({ metrics, tracer }: StoreObservers): Observe {

@@ -1,5 +1,6 @@
 import { MongoError, MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError, MongoTopologyClosedError } from "mongodb";
 import { StoreUnavailableError } from "../../domain/store.js";
+import { wrapMethods } from "../../domain/wrap-methods.js";
 
 /**
  * Whether a driver error means the database did not answer, rather than that it refused: the
@@ -18,18 +19,11 @@ export function isOutage(error: unknown): boolean {
  * driver's message, which names hosts, stays out of the answer.
  */
 export function withOutages<T extends object>(name: string, repository: T): T {
-  return new Proxy(repository, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key);
-      if (typeof value !== "function") return value;
-      const operation = `${name}.${String(key)}`;
-      return (...args: unknown[]) => {
-        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (!(result instanceof Promise)) return result;
-        return result.catch((e: unknown) => {
-          throw isOutage(e) ? Object.assign(new StoreUnavailableError(operation), { cause: e }) : e;
-        });
-      };
-    },
+  return wrapMethods(repository, (method, call) => (...args: never[]) => {
+    const result = call(...args);
+    if (!(result instanceof Promise)) return result;
+    return result.catch((e: unknown) => {
+      throw isOutage(e) ? Object.assign(new StoreUnavailableError(`${name}.${method}`), { cause: e }) : e;
+    });
   });
 }
