@@ -32,8 +32,13 @@ export function connectErrorOf(error: DomainError): ConnectError {
     ? [{ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: violations }) }]
     : [];
   const delay = error.retryDelayMs;
-  const retry = delay !== undefined ? [{ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(Math.max(0, Math.ceil(delay))) }) }] : [];
+  const retry = delay !== undefined ? [retryInfoDetail(delay)] : [];
   return new ConnectError(error.message, codes[error.status], undefined, [...details, ...badRequest, ...retry]);
+}
+
+/** google.rpc.RetryInfo saying to wait `retryAfterMs` (whole milliseconds, rounded up) before retrying. */
+export function retryInfoDetail(retryAfterMs: number) {
+  return { desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(Math.max(0, Math.ceil(retryAfterMs))) }) };
 }
 
 export function reasonError(reason: ErrorReason, message: string): ConnectError {

@@ -5,12 +5,12 @@ import { hashApiKey, type ApiKeyRepository, type Principal, type Scope } from ".
 import { clientTokenPrefix, type ClientClaim } from "../../domain/tokens.js";
 import type { Access } from "../../service/scopes.js";
 import { principalKey } from "../../service/context.js";
-import { reasonError } from "../../service/connect-errors.js";
+import { reasonError, retryInfoDetail } from "../../service/connect-errors.js";
 import { createApiKeyCache } from "../api-key-cache.js";
 import { createAuthBackoff } from "../auth-backoff.js";
 import { createAuthFailureLog, type AuthFailure } from "../auth-failure-log.js";
 import type { AuthLimits } from "../auth-limits.js";
-import { authRefusal, withRetryInfo } from "../auth-refusal.js";
+import { authRefusal } from "../auth-refusal.js";
 import { peerAddressKey, sourceOf } from "../request-source.js";
 import { ClientAuthService } from "../../../gen/sessionflow/v1/client_auth_service_pb.js";
 
@@ -84,7 +84,7 @@ export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, li
       if (e instanceof ConnectError && e.code === Code.NotFound) {
         const retryAfterMs = backoff.fail(source);
         failures.record({ source, procedure, credential: "link-token", retryAfterMs });
-        if (retryAfterMs > 0) withRetryInfo(e, retryAfterMs);
+        if (retryAfterMs > 0) e.details.push(retryInfoDetail(retryAfterMs));
       }
       throw e;
     }
