@@ -1,7 +1,8 @@
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/health/v1/health_pb.js";
 import { DomainError } from "../domain/errors.js";
 import { connectErrorOf, reasonError } from "../service/connect-errors.js";
+import { deadlinePassed } from "../service/context.js";
 
 export { Status as ServingStatus };
 
@@ -74,8 +75,7 @@ export function createHealthService(state: HealthState, maxWatches = 1_000): Ser
           await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
         }
         // A clean end tells a watcher the server hung up; a passed deadline is the caller's own.
-        const reason: unknown = ctx.signal.reason;
-        if (reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) {
+        if (deadlinePassed(ctx.signal)) {
           throw connectErrorOf(new DomainError("DEADLINE_EXCEEDED", "the watch's deadline passed; watch again"));
         }
       } finally {

@@ -1,4 +1,4 @@
-import { createContextKey, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Principal } from "../domain/api-key.js";
@@ -12,6 +12,11 @@ export type WithValues = Pick<HandlerContext, "values">;
 
 /** Set by the logging interceptor: the per-request child logger, made on first use. */
 export const loggerKey = createContextKey<(() => Logger) | undefined>(undefined, { description: "logger" });
+
+/** Whether `signal` was aborted because the call's deadline passed (Connect aborts it with DEADLINE_EXCEEDED). */
+export function deadlinePassed(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof ConnectError && signal.reason.code === Code.DeadlineExceeded;
+}
 
 export function principalOf(ctx: WithValues): Principal {
   const principal = ctx.values.get(principalKey);

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { Clock } from "../domain/clock.js";
 import { DomainError } from "../domain/errors.js";
 import type { EventHub } from "../domain/event-hub.js";
@@ -9,7 +9,7 @@ import { terminalEventTypes, type EventType } from "../domain/session.js";
 import type { FeedEvent } from "../domain/store.js";
 import { EventService, WatchEventsResponseSchema } from "../../gen/sessionflow/v1/event_service_pb.js";
 import type { Viewer } from "./client-view.js";
-import { principalFor, principalOf } from "./context.js";
+import { deadlinePassed, principalFor, principalOf } from "./context.js";
 import { eventToProto, eventTypeFromProto, feedEventToProto } from "./mapping.js";
 import { createValidator, isWorkflowName } from "./validation.js";
 
@@ -36,8 +36,7 @@ export function createEventService(opts: EventServiceOptions): ServiceImpl<typeo
    */
   const endIfStopped = (ctx: HandlerContext, resume: Record<string, string>) => {
     if (opts.shuttingDown()) throw new DomainError("SHUTTING_DOWN", "the server is shutting down; resume the stream", [], resume);
-    const reason: unknown = ctx.signal.reason;
-    if (ctx.signal.aborted && reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) {
+    if (deadlinePassed(ctx.signal)) {
       throw new DomainError("DEADLINE_EXCEEDED", "the stream's deadline passed; resume the stream", [], resume);
     }
   };

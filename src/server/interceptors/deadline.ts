@@ -1,6 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { runInCall, type CallScope } from "../../domain/call-scope.js";
 import { DomainError } from "../../domain/errors.js";
+import { deadlinePassed } from "../../service/context.js";
 
 /**
  * Runs each unary handler inside a call scope (domain/call-scope.ts), so its store calls stop
@@ -16,10 +17,8 @@ export function createDeadlineInterceptor(draining: AbortSignal): Interceptor {
       work: 0,
       stopReason() {
         if (!req.signal.aborted || draining.aborted) return undefined;
-        const reason: unknown = req.signal.reason;
         // A client usually cancels at its deadline, racing the server's own timer: either way the deadline passed.
-        const timedOut = reason instanceof ConnectError && reason.code === Code.DeadlineExceeded;
-        if (timedOut || (deadline !== undefined && Date.now() >= deadline)) {
+        if (deadlinePassed(req.signal) || (deadline !== undefined && Date.now() >= deadline)) {
           return new DomainError("DEADLINE_EXCEEDED", "the call's deadline passed before it finished");
         }
         return new ConnectError("the caller went away", Code.Canceled);
