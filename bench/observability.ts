@@ -4,7 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { SubmissionService } from "../gen/sessionflow/v1/submission_service_pb.js";
 import { forkChild } from "./ipc-child.js";
-import { fmt, percentile } from "./target.js";
+import { fmt, journeyIdentity, percentile, runJourneys } from "./target.js";
 
 /**
  * What Prometheus metrics and OpenTelemetry tracing cost Submit: the same server with both on
@@ -43,8 +43,7 @@ async function round(mode: Mode) {
   const baseUrl = `http://127.0.0.1:${child.ready.port}`;
   const transport = createGrpcTransport({ baseUrl, interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${child.ready.key}`), next(req))] });
   const client = createClient(SubmissionService, transport);
-  const identity = { fullName: "Alice Liddell", email: "alice@example.com", phone: "+447700900123" };
-  for (let i = 0; i < 300; i++) await client.submit({ workflow: "warmup", identity }); // JIT warm-up
+  for (let i = 0; i < 300; i++) await client.submit({ workflow: "warmup", identity: journeyIdentity }); // JIT warm-up
   await child.ask("mark");
   const scraper =
     mode === "on"
@@ -52,20 +51,7 @@ async function round(mode: Mode) {
           void fetch(`${baseUrl}/metrics`).then((r) => r.text()).then(() => scrapes++);
         }, 1000)
       : undefined;
-  const end = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        let sessionId = "";
-        for (let step = 0; step < 5; step++) {
-          const started = performance.now();
-          const res = await client.submit({ workflow: "bank-signup", sessionId, identity, step: `step-${step}` });
-          latencies[mode].push(performance.now() - started);
-          sessionId = res.session!.id;
-        }
-      }
-    }),
-  );
+  await runJourneys((req) => client.submit(req), { concurrency, seconds, continues: true }, latencies[mode]);
   clearInterval(scraper);
   cpuMs[mode] += (await child.ask<{ cpuMs: number }>("flush")).cpuMs;
   await child.stop();

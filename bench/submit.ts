@@ -1,7 +1,7 @@
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { SubmissionService } from "../gen/sessionflow/v1/submission_service_pb.js";
-import { fmt, percentile, startTarget } from "./target.js";
+import { fmt, journeyIdentity, percentile, runJourneys, startTarget } from "./target.js";
 
 /**
  * Submit throughput and latency: C workers, each running sign-up journeys (one creating
@@ -19,24 +19,10 @@ async function run(mode: "real" | "noop", port: "shared" | "h2c" = "shared") {
     interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${target.key}`), next(req))],
   });
   const client = createClient(SubmissionService, transport);
-  const identity = { fullName: "Alice Liddell", email: "alice@example.com", phone: "+447700900123" };
-  for (let i = 0; i < 200; i++) await client.submit({ workflow: "warmup", identity }); // JIT warm-up
+  for (let i = 0; i < 200; i++) await client.submit({ workflow: "warmup", identity: journeyIdentity }); // JIT warm-up
 
   const latencies: number[] = [];
-  const end = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        let sessionId = "";
-        for (let step = 0; step < 5; step++) {
-          const started = performance.now();
-          const res = await client.submit({ workflow: "bank-signup", sessionId, identity, step: `step-${step}` });
-          latencies.push(performance.now() - started);
-          sessionId = mode === "real" ? res.session!.id : "";
-        }
-      }
-    }),
-  );
+  await runJourneys((req) => client.submit(req), { concurrency, seconds, continues: mode === "real" }, latencies);
   await target.stop();
   latencies.sort((a, b) => a - b);
   return { rps: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), calls: latencies.length };
