@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ConnectError, Interceptor } from "@connectrpc/connect";
 import { workCharged } from "../../domain/call-scope.js";
 import { DomainError, type ErrorReason } from "../../domain/errors.js";
@@ -60,7 +61,8 @@ export function createLimitsInterceptor(limits: CallLimits, now: () => number = 
       if ("refused" in admission && admission.earlyMs > 0 && held < maxHeld) {
         held++;
         try {
-          await pause(Math.min(admission.earlyMs, maxHoldMs), req.signal);
+          // Ends early, without error, once the caller goes away or its deadline passes.
+          await sleep(Math.min(admission.earlyMs, maxHoldMs), undefined, { signal: req.signal }).catch(() => {});
         } finally {
           held--;
         }
@@ -90,20 +92,6 @@ function releaseNothing(): void {}
 /** The longest a call is held for coming back early, and how many may be held at once. */
 const maxHoldMs = 1_000;
 const maxHeld = 1_000;
-
-/** Resolves after `ms`, or as soon as `signal` aborts (the caller went away or its deadline passed). */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** RESOURCE_EXHAUSTED with its catalog reason, the budget in ErrorInfo.metadata["limit"], and when to retry. */
 function limited(reason: ErrorReason, message: string, retryAfterMs: number, limit: string): ConnectError {
