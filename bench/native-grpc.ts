@@ -8,12 +8,15 @@ import { fmt, percentile } from "./target.js";
  * reports the CPU time it spent, so CPU per call is the server's alone.
  * Usage: npm run bench:native [-- <concurrency per load process> <seconds> <load processes>]
  * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the Sessionflow process there.
+ * BENCH_PHASES=<phase,...> runs only some of create, continue and get.
  */
 const concurrency = Number(process.argv[2] ?? 16);
 const seconds = Number(process.argv[3] ?? 5);
 const loaders = Number(process.argv[4] ?? 2);
-const phases = ["create", "continue", "get"] as const;
-type Phase = (typeof phases)[number];
+const allPhases = ["create", "continue", "get"] as const;
+type Phase = (typeof allPhases)[number];
+/** BENCH_PHASES=continue,get runs only those phases (to profile one path alone). */
+const phases = allPhases.filter((p) => (process.env["BENCH_PHASES"]?.split(",") ?? allPhases).includes(p));
 
 interface Result {
   rps: number;

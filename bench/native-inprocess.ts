@@ -20,7 +20,7 @@ import { SubmitRequestSchema, SubmitResponseSchema } from "../gen/sessionflow/v1
  */
 const phase = process.argv[2] ?? "continue";
 const calls = Number(process.argv[3] ?? 16_000);
-const sessions = 4096; // continues spread over many sessions, a few each, as in bench:native
+const sessions = Number(process.env["BENCH_SESSIONS"] ?? 4096); // continues spread over many sessions, a few each, as in bench:native
 const concurrency = 32;
 
 type Handler = (call: unknown, done: (err: unknown, value?: unknown) => void) => void;
