@@ -75,11 +75,16 @@ function sameData(a: unknown, b: unknown): boolean {
   if (proto === Date.prototype && types.isDate(a) && types.isDate(b) && a.getTime() !== b.getTime()) return false;
   if (proto !== Object.prototype && proto !== null) return isDeepStrictEqual(a, b);
   if (Object.getOwnPropertySymbols(a).length > 0 || Object.getOwnPropertySymbols(b).length > 0) return isDeepStrictEqual(a, b);
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) {
-    if (!Object.prototype.hasOwnProperty.call(b, key)) return false;
-    if (!sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  // for-in rather than Object.keys: no key arrays made for each object compared. It also lists
+  // inherited enumerable keys, which plain objects have none of, so own ones are counted apart.
+  let count = 0;
+  for (const key in a) {
+    if (!hasOwn(a, key)) continue;
+    if (!hasOwn(b, key) || !sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+    count++;
   }
-  return true;
+  for (const key in b) if (hasOwn(b, key)) count--;
+  return count === 0;
 }
+
+const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
