@@ -13,9 +13,11 @@ function contentOf(record: Omit<AuditRecord, "hash">): string {
 /** Appends a record linked to the session's last one; returns the new trail. */
 export function appendAudit(trail: readonly AuditRecord[], entry: AuditEntry): AuditRecord[] {
   const previousHash = trail.at(-1)?.hash ?? genesisHash;
-  const unsigned = { ...entry, sequence: trail.length + 1, previousHash };
-  const hash = sha256Hex(previousHash + contentOf(unsigned));
-  return [...trail, { ...unsigned, hash }];
+  // Made with its hash still undefined, which the canonical form leaves out: the content hashed is
+  // then the record itself, without a second copy of it that only lacks the hash.
+  const record: Omit<AuditRecord, "hash"> & { hash?: string } = { ...entry, sequence: trail.length + 1, previousHash, hash: undefined };
+  record.hash = sha256Hex(previousHash + contentOf(record));
+  return [...trail, record as AuditRecord];
 }
 
 /** True when every record's hash recomputes and links to its predecessor, in sequence. */

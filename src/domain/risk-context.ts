@@ -26,8 +26,13 @@ export interface RiskContextDeps {
   disposableDomains: ReadonlySet<string>;
 }
 
+/** The device of the latest submission that sent one: a walk back from the end, not a reversed copy. */
 export function lastDevice(session: Session) {
-  return [...session.submissions].reverse().find((s) => s.device)?.device;
+  for (let i = session.submissions.length - 1; i >= 0; i--) {
+    const device = session.submissions[i]!.device;
+    if (device) return device;
+  }
+  return undefined;
 }
 
 export function createRiskContext({ store, clock, defaults, disposableDomains }: RiskContextDeps): RiskContext {
