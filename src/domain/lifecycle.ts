@@ -39,12 +39,8 @@ function moveTo(session: Session, to: SessionState): Session {
 
 /** Appends a lifecycle event numbered after the session's last one. */
 export function emit(session: Session, type: EventType, time: Date, about: Partial<SessionEvent> = {}): Session {
-  return { ...session, events: [...session.events, eventAfter(session, type, time, about)] };
-}
-
-/** The event emit appends: numbered after the session's last one, in the session's state. */
-export function eventAfter(session: Session, type: EventType, time: Date, about: Partial<SessionEvent>): SessionEvent {
-  return { ...about, sequence: session.events.length + 1, type, time, state: session.state };
+  const event: SessionEvent = { ...about, sequence: session.events.length + 1, type, time, state: session.state };
+  return { ...session, events: [...session.events, event] };
 }
 
 export interface AnalysisResult {

@@ -1,5 +1,4 @@
-import { appendAudit } from "./audit.js";
-import { eventAfter } from "./lifecycle.js";
+import { lastAuditHash, signAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
 import { requireRoomFor, requireRoomForRequest } from "./limits.js";
 import { earlierRecord, replayOrRefuse, type AuditedRequest } from "./request-replay.js";
@@ -115,7 +114,7 @@ export function applySubmission(session: Session, cmd: SubmitCommand, now: Date)
   const submission: Submission = device
     ? { index, requestId, submitTime: now, identity, device, step, complete }
     : { index, requestId, submitTime: now, identity, step, complete };
-  // The SUBMISSION event is appended here rather than by emit, which would copy the session again.
+  // The SUBMISSION event (as emit makes it) is appended here: emit would copy the session again.
   return {
     ...session,
     updateTime: now,
@@ -123,7 +122,7 @@ export function applySubmission(session: Session, cmd: SubmitCommand, now: Date)
     submissions: [...session.submissions, submission],
     currentStep: step || session.currentStep,
     completedSteps: step && !session.completedSteps.includes(step) ? [...session.completedSteps, step] : session.completedSteps,
-    events: [...session.events, eventAfter(session, "SUBMISSION", now, { submissionIndex: index })],
+    events: [...session.events, { submissionIndex: index, sequence: session.events.length + 1, type: "SUBMISSION", time: now, state: session.state }],
   };
 }
 
@@ -133,16 +132,17 @@ export function applySubmission(session: Session, cmd: SubmitCommand, now: Date)
  */
 export function sealChange(session: Session, request: AuditedRequest, returned: Record<string, unknown>, now: Date): Session {
   const version = session.version + 1;
-  return {
-    ...session,
-    version,
-    updateTime: now,
-    audit: appendAudit(session.audit, {
-      recordTime: now,
-      ...request,
-      returned: { sessionId: session.id, state: session.state, version, ...returned },
-    }),
-  };
+  const { audit } = session;
+  // The record as appendAudit makes it, built in one object instead of an entry copied into a record.
+  const record = signAudit({
+    recordTime: now,
+    ...request,
+    returned: { sessionId: session.id, state: session.state, version, ...returned },
+    sequence: audit.length + 1,
+    previousHash: lastAuditHash(audit),
+    hash: undefined,
+  });
+  return { ...session, version, updateTime: now, audit: [...audit, record] };
 }
 
 export function submissionRequest(cmd: SubmitCommand): AuditedRequest {
