@@ -71,7 +71,8 @@ function identityElements(identity: Identity, market: string): ElementKeys {
   return elements;
 }
 
-const isFrozenIdentity = (identity: Identity) =>
+/** Whether an identity can no longer change: frozen, its address and the address's lines too. */
+export const isFrozenIdentity = (identity: Identity) =>
   Object.isFrozen(identity) && (!identity.address || (Object.isFrozen(identity.address) && Object.isFrozen(identity.address.lines)));
 
 function normalizeIdentity(identity: Identity, market: string): ElementKeys {
