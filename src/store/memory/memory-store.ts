@@ -1,5 +1,4 @@
 import type { ApiKey } from "../../domain/api-key.js";
-import type { IdentityLink } from "../../domain/identity-graph.js";
 import type { TenantConfig } from "../../domain/thresholds.js";
 import { billableEventOf } from "../../domain/billing.js";
 import { isClosed, type Session } from "../../domain/session.js";
@@ -7,6 +6,7 @@ import { DuplicateKeyError, type BillableEventQuery, type SessionQuery, type Sto
 import { createMemoryFeed } from "./feed.js";
 import { frozenCopy } from "../freeze.js";
 import { createIdOrder } from "./id-order.js";
+import { createMemoryIdentityGraph } from "./identity-links.js";
 import { nextTurn, scanDown, scanSlice, scanUp } from "./scan.js";
 import { applyChange } from "./session-changes.js";
 import { createUsageCounter } from "./usage-counter.js";
@@ -44,7 +44,6 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
   const byReplaces = new Map<string, string>(); // tenant|replaced id -> id
   const byLinkHash = new Map<string, { tenantId: string; id: string }>(); // link token hash -> session
   const apiKeys = new Map<string, ApiKey>(); // hash -> key
-  const links = new Map<string, IdentityLink>(); // tenant|session -> link
   const configs = new Map<string, TenantConfig[]>(); // tenant -> revisions, oldest first
   const now = opts.now ?? (() => new Date());
   const sessionRetentionMs = opts.sessionRetentionMs ?? 5 * 365.25 * 86_400_000;
@@ -204,19 +203,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
         return found;
       },
     },
-    identity: {
-      async upsert(link) {
-        links.set(k(link.tenantId, link.sessionId), copy(link));
-      },
-      async findByKeys(tenantId, keys, limit) {
-        const wanted = new Set(keys);
-        return [...links.values()]
-          .filter((l) => l.tenantId === tenantId && l.keys.some((key) => wanted.has(key)))
-          .sort((a, b) => b.time.getTime() - a.time.getTime() || (a.sessionId < b.sessionId ? -1 : 1))
-          .slice(0, limit)
-          .map(copy);
-      },
-    },
+    identity: createMemoryIdentityGraph(),
     configurations: {
       async current(tenantId) {
         const revisions = configs.get(tenantId);
