@@ -106,9 +106,8 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
     const since = session.events.length;
     const config = await risk.configFor(session.tenantId);
     const assessed = await risk.assess(session, session.accountId, config);
-    // The same assessment again keeps the session's own object, so the write sees it unchanged.
-    const kept = session.risk && sameAssessment(session.risk, assessed) ? session.risk : assessed;
-    let next: Session = { ...session, risk: kept };
+    // The same assessment again keeps the session as it is, so the write sees the risk unchanged.
+    let next: Session = session.risk && sameAssessment(session.risk, assessed) ? session : { ...session, risk: assessed };
     if (complete) {
       const device = lastDevice(next);
       const input = { workflow: next.workflow, market: next.market, identity: next.identity, ...(device ? { device } : {}) };
