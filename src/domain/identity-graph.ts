@@ -92,12 +92,12 @@ function normalizeIdentity(identity: Identity, market: string): ElementKeys {
 
 /** The keys the graph is searched and indexed by: the elements that identify on their own. */
 export function lookupKeys(e: ElementKeys): string[] {
-  return [
-    ...(e.email ? [`email:${e.email}`] : []),
-    ...(e.phone ? [`phone:${e.phone}`] : []),
-    ...(e.device ? [`device:${e.device}`] : []),
-    ...(e.address ? [`address:${e.address}`] : []),
-  ];
+  const keys: string[] = [];
+  if (e.email) keys.push(`email:${e.email}`);
+  if (e.phone) keys.push(`phone:${e.phone}`);
+  if (e.device) keys.push(`device:${e.device}`);
+  if (e.address) keys.push(`address:${e.address}`);
+  return keys;
 }
 
 /** Where the graph is kept; written only by authentication and reviews. */

@@ -32,6 +32,7 @@ export function createMemoryIdentityGraph(): IdentityGraph {
       if (!tenant) return [];
       const found = new Set<IdentityLink>();
       for (const key of keys) for (const sessionId of tenant.byKey.get(key) ?? []) found.add(tenant.links.get(sessionId)!);
+      if (found.size === 0) return [];
       return [...found]
         .sort((a, b) => b.time.getTime() - a.time.getTime() || (a.sessionId < b.sessionId ? -1 : 1))
         .slice(0, limit)
