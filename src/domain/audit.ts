@@ -12,10 +12,22 @@ function contentOf(record: Omit<AuditRecord, "hash">): string {
 
 /** Appends a record linked to the session's last one; returns the new trail. */
 export function appendAudit(trail: readonly AuditRecord[], entry: AuditEntry): AuditRecord[] {
-  const previousHash = trail.at(-1)?.hash ?? genesisHash;
-  const unsigned = { ...entry, sequence: trail.length + 1, previousHash };
-  const hash = sha256Hex(previousHash + contentOf(unsigned));
-  return [...trail, { ...unsigned, hash }];
+  return [...trail, signAudit({ ...entry, sequence: trail.length + 1, previousHash: lastAuditHash(trail), hash: undefined })];
+}
+
+/** The hash the next record of the trail links to. */
+export function lastAuditHash(trail: readonly AuditRecord[]): string {
+  return trail.at(-1)?.hash ?? genesisHash;
+}
+
+/**
+ * Sets the hash of a record already numbered and linked. It is made with its hash undefined,
+ * which the canonical form leaves out, so the content hashed is the record itself: no second
+ * copy of it that only lacks the hash.
+ */
+export function signAudit(record: Omit<AuditRecord, "hash"> & { hash: string | undefined }): AuditRecord {
+  record.hash = sha256Hex(record.previousHash + contentOf(record));
+  return record as AuditRecord;
 }
 
 /** True when every record's hash recomputes and links to its predecessor, in sequence. */

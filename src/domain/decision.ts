@@ -19,17 +19,19 @@ function verdict(session: Session, risk: RiskAssessment | undefined): [DecisionV
   if (session.state === "FAILED") {
     return session.outcome?.failureReason === "ABANDONED" ? ["ABANDONED", "SESSION_ABANDONED"] : ["DECLINE", "SESSION_FAILED"];
   }
-  const failed = latestChecks(session).find((c) => c.outcome === "FAILED");
+  const checks = latestChecks(session);
+  const failed = checks.find((c) => c.outcome === "FAILED");
   if (failed) return ["DECLINE", `CHECK_FAILED_${failed.type}`];
   if (risk?.label === "FAKE") return ["DECLINE", "RISK_AT_DECLINE"];
   if (!session.inputComplete) return ["PENDING", "IN_PROGRESS"];
-  if (latestChecks(session).some((c) => c.outcome === "RETRY")) return ["PENDING", "RETRY_PENDING"];
+  if (checks.some((c) => c.outcome === "RETRY")) return ["PENDING", "RETRY_PENDING"];
   if (risk?.label === "SUSPICIOUS") return ["REVIEW", "RISK_AT_REVIEW"];
   return ["APPROVE", "RISK_BELOW_REVIEW"];
 }
 
 /** The latest result of each check type. */
-function latestChecks(session: Session): CheckResult[] {
+function latestChecks(session: Session): readonly CheckResult[] {
+  if (session.checks.length === 0) return session.checks; // most sessions have none: nothing to build
   const latest = new Map<CheckType, CheckResult>();
   for (const c of session.checks) latest.set(c.type, c);
   return [...latest.values()];

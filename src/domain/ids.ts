@@ -1,10 +1,10 @@
 import { randomFillSync } from "node:crypto";
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** True for a canonical (lowercase or uppercase, hyphenated) UUID of any version. */
 export function isUuid(value: string): boolean {
-  return uuidPattern.test(value.toLowerCase());
+  return uuidPattern.test(value);
 }
 
 export interface IdGenerator {

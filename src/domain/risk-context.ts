@@ -1,7 +1,7 @@
 import type { Clock } from "./clock.js";
-import { elementsOf, lookupKeys } from "./identity-graph.js";
+import { elementsOf, isFrozenIdentity, lookupKeys } from "./identity-graph.js";
 import { assessRisk, type RiskAssessment } from "./risk.js";
-import type { Session } from "./session.js";
+import type { DeviceSignals, Identity, Session } from "./session.js";
 import { effectiveThresholds, initialConfig, type TenantConfig, type ThresholdValues } from "./thresholds.js";
 import type { Store } from "./store.js";
 
@@ -26,12 +26,27 @@ export interface RiskContextDeps {
   disposableDomains: ReadonlySet<string>;
 }
 
+/** The device of the latest submission that sent one: a walk back from the end, not a reversed copy. */
 export function lastDevice(session: Session) {
-  return [...session.submissions].reverse().find((s) => s.device)?.device;
+  for (let i = session.submissions.length - 1; i >= 0; i--) {
+    const device = session.submissions[i]!.device;
+    if (device) return device;
+  }
+  return undefined;
 }
 
 export function createRiskContext({ store, clock, defaults, disposableDomains }: RiskContextDeps): RiskContext {
   const cache = new Map<string, { config: TenantConfig; until: number }>();
+  /**
+   * The last assessment of each frozen identity that had no graph links. Without links, an
+   * assessment is a function of the identity, the device, the market and the tenant's
+   * configuration alone (the account, the session id and the time only count against links), so a
+   * continuing Submit that repeats them, with the same frozen objects the store handed out and
+   * the same configuration object (configFor keeps it per revision), gets the same assessment
+   * back. Keyed weakly by the identity, so it holds nothing its session no longer does; one per
+   * context, whose defaults and disposable domains it also depends on; frozen, as calls share it.
+   */
+  const unlinked = new WeakMap<Identity, { device: DeviceSignals | undefined; market: string; accountId: string | undefined; config: TenantConfig; risk: RiskAssessment }>();
   return {
     async configFor(tenantId) {
       const hit = cache.get(tenantId);
@@ -52,7 +67,10 @@ export function createRiskContext({ store, clock, defaults, disposableDomains }:
       const elements = elementsOf(session.identity, device, session.market);
       const keys = lookupKeys(elements);
       const links = keys.length > 0 ? await store.identity.findByKeys(session.tenantId, keys, maxLinks) : [];
-      return assessRisk({
+      const reusable = links.length === 0 && isFrozenIdentity(session.identity) && (!device || isFrozenDevice(device));
+      const known = reusable ? unlinked.get(session.identity) : undefined;
+      if (known && known.device === device && known.market === session.market && known.accountId === accountId && known.config === config) return known.risk;
+      const risk = assessRisk({
         identity: session.identity,
         ...(device ? { device } : {}),
         market: session.market,
@@ -66,6 +84,19 @@ export function createRiskContext({ store, clock, defaults, disposableDomains }:
         now: clock.now(),
         elements,
       });
+      if (!reusable) return risk;
+      unlinked.set(session.identity, { device, market: session.market, accountId, config, risk: freezeAssessment(risk) });
+      return risk;
     },
   };
+}
+
+const isFrozenDevice = (device: DeviceSignals) => Object.isFrozen(device) && Object.isFrozen(device.automationFlags);
+
+function freezeAssessment(risk: RiskAssessment): RiskAssessment {
+  for (const reason of risk.reasons) Object.freeze(reason);
+  Object.freeze(risk.reasons);
+  Object.freeze(risk.linkedAccounts);
+  Object.freeze(risk.lists);
+  return Object.freeze(risk);
 }

@@ -193,3 +193,28 @@ export function assessRisk(input: RiskInput): RiskAssessment {
     configurationVersion: input.configurationVersion,
   };
 }
+
+/**
+ * Whether two assessments say the same, field by field. A continuing Submit usually assesses
+ * the same data again; keeping the earlier assessment object then lets the write see the field
+ * as unchanged by identity instead of comparing it deeply (session-delta.ts).
+ * test/domain/risk.test.ts changes each field in turn, so a field added here must be compared.
+ */
+export function sameAssessment(a: RiskAssessment, b: RiskAssessment): boolean {
+  return (
+    a.label === b.label &&
+    a.accountScore === b.accountScore &&
+    a.bot === b.bot &&
+    a.multipleAccounts === b.multipleAccounts &&
+    a.riskSignals === b.riskSignals &&
+    a.syntheticIdentity === b.syntheticIdentity &&
+    a.accountsLinked === b.accountsLinked &&
+    a.configurationVersion === b.configurationVersion &&
+    sameTexts(a.linkedAccounts, b.linkedAccounts) &&
+    sameTexts(a.lists, b.lists) &&
+    a.reasons.length === b.reasons.length &&
+    a.reasons.every((r, i) => r.component === b.reasons[i]!.component && r.code === b.reasons[i]!.code && r.weight === b.reasons[i]!.weight)
+  );
+}
+
+const sameTexts = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

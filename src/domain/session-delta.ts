@@ -1,4 +1,4 @@
-import { isDeepStrictEqual } from "node:util";
+import { isDeepStrictEqual, types } from "node:util";
 import type { Session } from "./session.js";
 
 /** The lists a change only ever appends to; everything else in the aggregate is small and bounded. */
@@ -26,8 +26,9 @@ const isAppendOnly = (key: string): key is AppendOnlyList => (appendOnlyLists as
 export function sessionDelta(previous: Session, next: Session): SessionDelta {
   const delta: SessionDelta = { set: {}, unset: [], append: {} };
   // previous's fields, then those only next has: the order the stored versions list them in.
-  for (const key of Object.keys(previous) as (keyof Session)[]) compareField(delta, previous, next, key);
-  for (const key of Object.keys(next) as (keyof Session)[]) if (!Object.prototype.hasOwnProperty.call(previous, key)) compareField(delta, previous, next, key);
+  // for-in lists own keys in Object.keys order without making the array of them on every write.
+  for (const key in previous) if (hasOwn(previous, key)) compareField(delta, previous, next, key as keyof Session);
+  for (const key in next) if (hasOwn(next, key) && !hasOwn(previous, key)) compareField(delta, previous, next, key as keyof Session);
   return delta;
 }
 
@@ -52,8 +53,9 @@ function compareField(delta: SessionDelta, previous: Session, next: Session, key
 /**
  * isDeepStrictEqual, walked here for what aggregates hold (plain objects, arrays, primitives):
  * node's general comparison costs several times more on the small values every write compares.
- * Anything else (dates included) is compared by isDeepStrictEqual itself. Unlike it, this does
- * not look for properties other than indices on arrays, which aggregates' lists never have.
+ * Anything else is compared by isDeepStrictEqual itself, after a date's time, which tells apart
+ * the dates most writes change (updateTime, decideTime) without its general walk. Unlike it, this
+ * does not look for properties other than indices on arrays, which aggregates' lists never have.
  */
 function sameData(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
@@ -71,13 +73,19 @@ function sameData(a: unknown, b: unknown): boolean {
     }
     return true;
   }
+  if (proto === Date.prototype && types.isDate(a) && types.isDate(b) && a.getTime() !== b.getTime()) return false;
   if (proto !== Object.prototype && proto !== null) return isDeepStrictEqual(a, b);
   if (Object.getOwnPropertySymbols(a).length > 0 || Object.getOwnPropertySymbols(b).length > 0) return isDeepStrictEqual(a, b);
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) {
-    if (!Object.prototype.hasOwnProperty.call(b, key)) return false;
-    if (!sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  // for-in rather than Object.keys: no key arrays made for each object compared. It also lists
+  // inherited enumerable keys, which plain objects have none of, so own ones are counted apart.
+  let count = 0;
+  for (const key in a) {
+    if (!hasOwn(a, key)) continue;
+    if (!hasOwn(b, key) || !sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+    count++;
   }
-  return true;
+  for (const key in b) if (hasOwn(b, key)) count--;
+  return count === 0;
 }
+
+const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);

@@ -200,13 +200,31 @@ export function isExpired(session: Session, now: Date): boolean {
   return now.getTime() >= session.expireTime.getTime();
 }
 
-/** Merges identity elements: a later non-empty value wins, an address replaces the earlier one whole. */
+/**
+ * Merges identity elements: a later non-empty value wins, an address replaces the earlier one whole.
+ * A submission that repeats what the session holds returns `base` itself, so the write that
+ * follows sees an unchanged identity without comparing it, and what is worked out per identity
+ * (identity-graph.ts) is reused.
+ */
 export function mergeIdentity(base: Identity, update: Identity): Identity {
-  const merged: Identity = { ...base };
-  for (const key of ["fullName", "email", "phone", "dateOfBirth"] as const) {
+  let merged: Identity | undefined;
+  for (const key of identityTexts) {
     const value = update[key];
-    if (value !== undefined && value !== "") merged[key] = value;
+    if (value !== undefined && value !== "" && value !== base[key]) (merged ??= { ...base })[key] = value;
   }
-  if (update.address) merged.address = update.address;
-  return merged;
+  if (update.address && !(base.address && sameAddress(base.address, update.address))) (merged ??= { ...base }).address = update.address;
+  return merged ?? base;
+}
+
+const identityTexts = ["fullName", "email", "phone", "dateOfBirth"] as const;
+
+function sameAddress(a: PostalAddress, b: PostalAddress): boolean {
+  return (
+    a.locality === b.locality &&
+    a.administrativeArea === b.administrativeArea &&
+    a.postalCode === b.postalCode &&
+    a.regionCode === b.regionCode &&
+    a.lines.length === b.lines.length &&
+    a.lines.every((line, i) => line === b.lines[i])
+  );
 }

@@ -10,6 +10,7 @@ import { requireEventRoom, requireRoomForRequest } from "./limits.js";
 import type { Policies } from "./policy.js";
 import { earlierRecord, findEarlierRequest, fingerprintOf, replayOrRefuse, type AuditedRequest, type RequestContext } from "./request-replay.js";
 import { createRiskContext, lastDevice, type RiskContext } from "./risk-context.js";
+import { sameAssessment } from "./risk.js";
 import type { Acknowledgement, AuditRecord, Disposition, FailureReason, Session } from "./session.js";
 import { DuplicateKeyError, type SessionQuery } from "./session-repository.js";
 import { applySubmission, createSession, resolveSubmission, sealChange, submissionRequest, type SubmitCommand } from "./stitching.js";
@@ -104,7 +105,9 @@ export function createSessionUseCases({ store, clock, ids, policies, analysis, t
     if (session.parentSessionId) return complete ? completeInput(session, [], clock.now()) : session;
     const since = session.events.length;
     const config = await risk.configFor(session.tenantId);
-    let next: Session = { ...session, risk: await risk.assess(session, session.accountId, config) };
+    const assessed = await risk.assess(session, session.accountId, config);
+    // The same assessment again keeps the session as it is, so the write sees the risk unchanged.
+    let next: Session = session.risk && sameAssessment(session.risk, assessed) ? session : { ...session, risk: assessed };
     if (complete) {
       const device = lastDevice(next);
       const input = { workflow: next.workflow, market: next.market, identity: next.identity, ...(device ? { device } : {}) };

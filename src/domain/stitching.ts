@@ -1,5 +1,4 @@
-import { appendAudit } from "./audit.js";
-import { emit } from "./lifecycle.js";
+import { lastAuditHash, signAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
 import { requireRoomFor, requireRoomForRequest } from "./limits.js";
 import { earlierRecord, replayOrRefuse, type AuditedRequest } from "./request-replay.js";
@@ -13,6 +12,7 @@ import {
   type Identity,
   type Session,
   type SessionOrigin,
+  type Submission,
 } from "./session.js";
 
 export interface SubmitCommand {
@@ -109,24 +109,21 @@ export function createSession(input: NewSessionInput, now: Date): Session {
 
 /** Adds a submission to an open session (merged identity, step, SUBMISSION event); not yet audited. */
 export function applySubmission(session: Session, cmd: SubmitCommand, now: Date): Session {
-  const submission = {
-    index: session.submissions.length + 1,
-    requestId: cmd.requestId,
-    submitTime: now,
-    identity: cmd.identity,
-    ...(cmd.device ? { device: cmd.device } : {}),
-    step: cmd.step,
-    complete: cmd.complete,
-  };
-  const next: Session = {
+  const index = session.submissions.length + 1;
+  const { requestId, identity, device, step, complete } = cmd;
+  const submission: Submission = device
+    ? { index, requestId, submitTime: now, identity, device, step, complete }
+    : { index, requestId, submitTime: now, identity, step, complete };
+  // The SUBMISSION event (as emit makes it) is appended here: emit would copy the session again.
+  return {
     ...session,
     updateTime: now,
-    identity: mergeIdentity(session.identity, cmd.identity),
+    identity: mergeIdentity(session.identity, identity),
     submissions: [...session.submissions, submission],
-    currentStep: cmd.step || session.currentStep,
-    completedSteps: cmd.step && !session.completedSteps.includes(cmd.step) ? [...session.completedSteps, cmd.step] : session.completedSteps,
+    currentStep: step || session.currentStep,
+    completedSteps: step && !session.completedSteps.includes(step) ? [...session.completedSteps, step] : session.completedSteps,
+    events: [...session.events, { submissionIndex: index, sequence: session.events.length + 1, type: "SUBMISSION", time: now, state: session.state }],
   };
-  return emit(next, "SUBMISSION", now, { submissionIndex: submission.index });
 }
 
 /**
@@ -135,16 +132,17 @@ export function applySubmission(session: Session, cmd: SubmitCommand, now: Date)
  */
 export function sealChange(session: Session, request: AuditedRequest, returned: Record<string, unknown>, now: Date): Session {
   const version = session.version + 1;
-  return {
-    ...session,
-    version,
-    updateTime: now,
-    audit: appendAudit(session.audit, {
-      recordTime: now,
-      ...request,
-      returned: { sessionId: session.id, state: session.state, version, ...returned },
-    }),
-  };
+  const { audit } = session;
+  // The record as appendAudit makes it, built in one object instead of an entry copied into a record.
+  const record = signAudit({
+    recordTime: now,
+    ...request,
+    returned: { sessionId: session.id, state: session.state, version, ...returned },
+    sequence: audit.length + 1,
+    previousHash: lastAuditHash(audit),
+    hash: undefined,
+  });
+  return { ...session, version, updateTime: now, audit: [...audit, record] };
 }
 
 export function submissionRequest(cmd: SubmitCommand): AuditedRequest {
@@ -157,15 +155,18 @@ export function submissionRequest(cmd: SubmitCommand): AuditedRequest {
   };
 }
 
-/** What the audit trail keeps of a submission: the data, not the routing fields. */
+/**
+ * What the audit trail keeps of a submission: the data, not the routing fields. Field by field
+ * rather than with conditional spreads, which make and copy a small object for each.
+ */
 function submissionPayload(cmd: SubmitCommand): Record<string, unknown> {
-  return {
-    ...(cmd.sessionId ? { sessionId: cmd.sessionId } : {}),
-    workflow: cmd.workflow,
-    ...(cmd.market ? { market: cmd.market } : {}),
-    identity: cmd.identity,
-    ...(cmd.device ? { device: cmd.device } : {}),
-    ...(cmd.step ? { step: cmd.step } : {}),
-    complete: cmd.complete,
-  };
+  const provided: Record<string, unknown> = {};
+  if (cmd.sessionId) provided["sessionId"] = cmd.sessionId;
+  provided["workflow"] = cmd.workflow;
+  if (cmd.market) provided["market"] = cmd.market;
+  provided["identity"] = cmd.identity;
+  if (cmd.device) provided["device"] = cmd.device;
+  if (cmd.step) provided["step"] = cmd.step;
+  provided["complete"] = cmd.complete;
+  return provided;
 }

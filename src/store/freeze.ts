@@ -31,10 +31,29 @@ function copyFrozen(value: unknown): unknown {
   }
   if (proto === Object.prototype || proto === null) {
     const source = value as Record<string, unknown>;
+    const keys = Object.keys(source);
+    if (keys.length > manyKeys && proto === Object.prototype && Object.getOwnPropertySymbols(source).length === 0) return copyWide(source, keys);
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(source)) out[key] = copyFrozen(source[key]);
+    for (const key of keys) out[key] = copyFrozen(source[key]);
     return Object.freeze(out);
   }
   if (proto === Date.prototype) return Object.freeze(new Date((value as Date).getTime()));
   return deepFreeze(structuredClone(value));
+}
+
+/**
+ * Past this many keys, an object built key by key as above falls into V8's dictionary mode (a
+ * hash table), and a session aggregate has about 27: every later read of a stored session, and
+ * every copy the rules make of it, would then be slow. Such objects are cloned with a spread,
+ * which keeps the source's fast layout, and then their values are copied.
+ */
+const manyKeys = 12;
+
+function copyWide(source: Record<string, unknown>, keys: readonly string[]): unknown {
+  const out: Record<string, unknown> = { ...source };
+  for (const key of keys) {
+    const value = out[key];
+    if (typeof value === "object" || typeof value === "function" || typeof value === "symbol") out[key] = copyFrozen(value);
+  }
+  return Object.freeze(out);
 }

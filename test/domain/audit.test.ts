@@ -36,3 +36,37 @@ describe("audit hash chain", () => {
     expect(verifyAuditChain(structuredClone(trail))).toBe(true);
   });
 });
+
+describe("audit hashes of stored trails", () => {
+  it("stay what they were: the canonical form and the chain never change", () => {
+    const entry = (i: number) => ({
+      recordTime: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+      requestId: `r${i}`,
+      fingerprint: "f".repeat(64),
+      procedure: "/sessionflow.v1.SubmissionService/Submit",
+      principal: "key:k1",
+      provided: {
+        sessionId: "s1",
+        workflow: "bank-signup",
+        market: "GB",
+        identity: { fullName: "Zoë", email: "z@example.com", address: { lines: ["1 A St"], locality: "Oxford", administrativeArea: "", postalCode: "OX1", regionCode: "GB" } },
+        device: { deviceId: "d1", automationFlags: ["a"] },
+        step: "s",
+        complete: i === 2,
+        none: undefined,
+      },
+      returned: { sessionId: "s1", state: "OPEN", version: i + 1, disposition: "CONTINUED" },
+    });
+    let trail = appendAudit([], entry(0));
+    trail = appendAudit(trail, entry(1));
+    trail = appendAudit(trail, entry(2));
+    // Computed by the implementation trails were first stored with.
+    expect(trail.map((r) => r.hash)).toEqual([
+      "49bfdb7e3ef69f40eac3de6b8ca6f903388ce7f6d2772c64b6b52245b35098cd",
+      "9dbaf60edf17c426b614ba0a2b66406539e9c5ae03ff7452aeea91d746bffb3a",
+      "3be248a7efc6d1cc3645c45b78e0578b9f7adddb5f047693e3d851fc41b6ee32",
+    ]);
+    expect(verifyAuditChain(trail)).toBe(true);
+    expect(trail.every((r) => "hash" in r && Object.keys(r).at(-1) === "hash")).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultDisposableDomains } from "../../src/domain/analyzers.js";
 import type { IdentityLink } from "../../src/domain/identity-graph.js";
-import { assessRisk, type RiskInput } from "../../src/domain/risk.js";
+import { assessRisk, sameAssessment, type RiskAssessment, type RiskInput } from "../../src/domain/risk.js";
 import { defaultThresholds, emptyLists } from "../../src/domain/thresholds.js";
 
 const now = new Date("2026-06-01T12:00:00Z");
@@ -148,5 +148,51 @@ describe("labels at the thresholds", () => {
     expect(r.accountScore).toBe(0.36);
     expect(r.label).toBe(label);
     expect(r.configurationVersion).toBe(3);
+  });
+});
+
+describe("sameAssessment", () => {
+  const base: RiskAssessment = {
+    label: "REAL",
+    accountScore: 0.2,
+    bot: 0,
+    multipleAccounts: 0,
+    riskSignals: 0,
+    syntheticIdentity: 0.6,
+    accountsLinked: 0,
+    linkedAccounts: ["a1"],
+    lists: ["allow:email"],
+    reasons: [{ component: "synthetic_identity", code: "IDENTITY_UNVERIFIED", weight: 0.6 }],
+    configurationVersion: 1,
+  };
+  const changed: Record<keyof RiskAssessment, unknown> = {
+    label: "FAKE",
+    accountScore: 0.3,
+    bot: 0.1,
+    multipleAccounts: 0.5,
+    riskSignals: 0.1,
+    syntheticIdentity: 0.45,
+    accountsLinked: 1,
+    linkedAccounts: ["a2"],
+    lists: [],
+    reasons: [{ component: "synthetic_identity", code: "IDENTITY_UNVERIFIED", weight: 0.5 }],
+    configurationVersion: 2,
+  };
+
+  it("holds for equal assessments and fails when any one field differs", () => {
+    expect(sameAssessment(base, structuredClone(base))).toBe(true);
+    // Every field an assessment has must be listed above, so a new field cannot go uncompared.
+    expect(Object.keys(changed).sort()).toEqual(Object.keys(base).sort());
+    for (const key of Object.keys(base) as (keyof RiskAssessment)[]) {
+      expect(sameAssessment(base, { ...base, [key]: changed[key] }), key).toBe(false);
+    }
+    expect(sameAssessment(base, { ...base, reasons: [...base.reasons, base.reasons[0]!] })).toBe(false);
+    expect(sameAssessment(base, { ...base, reasons: [{ ...base.reasons[0]!, code: "X" }] })).toBe(false);
+    expect(sameAssessment(base, { ...base, reasons: [{ ...base.reasons[0]!, component: "bot" }] })).toBe(false);
+  });
+
+  it("compares every field assessRisk returns", () => {
+    const assessed = assessRisk(input({}));
+    expect(Object.keys(assessed).sort()).toEqual(Object.keys(base).sort());
   });
 });

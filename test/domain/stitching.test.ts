@@ -116,3 +116,17 @@ describe("mergeIdentity", () => {
     });
   });
 });
+
+describe("mergeIdentity keeps what did not change", () => {
+  it("returns the session's identity itself when a submission repeats it, and a new one otherwise", () => {
+    const address = { lines: ["1 A St"], locality: "Oxford", administrativeArea: "", postalCode: "OX1", regionCode: "GB" };
+    const base = { fullName: "A", email: "a@x.io", address };
+    expect(mergeIdentity(base, { fullName: "A", email: "", address: { ...address, lines: ["1 A St"] } })).toBe(base);
+    expect(mergeIdentity(base, {})).toBe(base);
+    const moved = mergeIdentity(base, { address: { ...address, lines: ["1 A St", "Flat 2"] } });
+    expect(moved).not.toBe(base);
+    expect(moved.address!.lines).toEqual(["1 A St", "Flat 2"]);
+    expect(base.address.lines).toEqual(["1 A St"]);
+    expect(mergeIdentity(base, { phone: "+44" })).toEqual({ ...base, phone: "+44" });
+  });
+});

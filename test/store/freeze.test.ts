@@ -23,4 +23,16 @@ describe("frozenCopy", () => {
     expect(copy.m.get("k")).not.toBe(source.m.get("k"));
     expect(() => frozenCopy({ f: () => 1 })).toThrow();
   });
+
+  it("copies an object with many keys (a session) the same way", () => {
+    const source: Record<string, unknown> = { when: new Date(5), list: [{ b: "x" }], missing: undefined, none: null, nested: { a: 1 } };
+    for (let i = 0; i < 30; i++) source[`k${i}`] = i % 2 ? `v${i}` : { i };
+    const copy = frozenCopy(source);
+    expect(copy).toStrictEqual(source);
+    expect(Object.keys(copy)).toEqual(Object.keys(source));
+    expect(copy["when"]).not.toBe(source["when"]);
+    expect(copy["k0"]).not.toBe(source["k0"]);
+    for (const part of [copy, copy["when"], copy["list"], copy["k0"], copy["nested"]]) expect(Object.isFrozen(part)).toBe(true);
+    expect(() => frozenCopy({ ...source, f: () => 1 })).toThrow();
+  });
 });

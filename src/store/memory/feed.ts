@@ -34,10 +34,10 @@ export function createMemoryFeed({ now, retentionMs }: MemoryFeedOptions): Memor
   const listeners = new Set<{ onEvents: (events: readonly FeedEvent[]) => void }>();
   let last = 0;
 
-  function purge(tenantId: string) {
+  function purge(tenantId: string, at = now().getTime()) {
     const feed = feeds.get(tenantId);
     if (!feed) return;
-    const horizon = now().getTime() - retentionMs;
+    const horizon = at - retentionMs;
     let n = 0;
     while (n < feed.length && feed[n]!.at < horizon) n++;
     if (n === 0) return;
@@ -62,10 +62,10 @@ export function createMemoryFeed({ now, retentionMs }: MemoryFeedOptions): Memor
   return {
     publish(session, events) {
       if (events.length === 0) return;
-      purge(session.tenantId);
+      const at = now().getTime();
+      purge(session.tenantId, at);
       let feed = feeds.get(session.tenantId);
       if (!feed) feeds.set(session.tenantId, (feed = []));
-      const at = now().getTime();
       const appended = events.map((event) => ({ tenantId: session.tenantId, sessionId: session.id, workflow: session.workflow, cursor: cursorOf(++last), event }));
       for (const event of appended) feed.push({ event, at });
       for (const listener of listeners) listener.onEvents(appended);

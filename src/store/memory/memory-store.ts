@@ -1,5 +1,4 @@
 import type { ApiKey } from "../../domain/api-key.js";
-import type { IdentityLink } from "../../domain/identity-graph.js";
 import type { TenantConfig } from "../../domain/thresholds.js";
 import { billableEventOf } from "../../domain/billing.js";
 import { isClosed, type Session } from "../../domain/session.js";
@@ -7,6 +6,7 @@ import { DuplicateKeyError, type BillableEventQuery, type SessionQuery, type Sto
 import { createMemoryFeed } from "./feed.js";
 import { frozenCopy } from "../freeze.js";
 import { createIdOrder } from "./id-order.js";
+import { createMemoryIdentityGraph } from "./identity-links.js";
 import { nextTurn, scanDown, scanSlice, scanUp } from "./scan.js";
 import { applyChange } from "./session-changes.js";
 import { createUsageCounter } from "./usage-counter.js";
@@ -40,11 +40,12 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
   // Sessions by tenant, then id: a tenant's reads never look at another tenant's sessions.
   const tenants = new Map<string, Map<string, Session>>();
   const order = createIdOrder();
-  const byRequestId = new Map<string, string>(); // tenant|requestId -> id
+  // tenant -> requestId -> id: nested rather than keyed by "tenant|requestId", so a write's check
+  // and indexing of its request id build no key strings and hash the request id once.
+  const byRequestId = new Map<string, Map<string, string>>();
   const byReplaces = new Map<string, string>(); // tenant|replaced id -> id
   const byLinkHash = new Map<string, { tenantId: string; id: string }>(); // link token hash -> session
   const apiKeys = new Map<string, ApiKey>(); // hash -> key
-  const links = new Map<string, IdentityLink>(); // tenant|session -> link
   const configs = new Map<string, TenantConfig[]>(); // tenant -> revisions, oldest first
   const now = opts.now ?? (() => new Date());
   const sessionRetentionMs = opts.sessionRetentionMs ?? 5 * 365.25 * 86_400_000;
@@ -63,7 +64,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
   /** Request ids among `records` that another session of the tenant already holds. */
   function checkRequestIds(session: Pick<Session, "tenantId" | "id">, records: Session["audit"]) {
     for (const record of records) {
-      const owner = byRequestId.get(k(session.tenantId, record.requestId));
+      const owner = byRequestId.get(session.tenantId)?.get(record.requestId);
       if (owner !== undefined && owner !== session.id) throw new DuplicateKeyError("requestId");
     }
   }
@@ -71,7 +72,11 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
   function index(session: Session, records: Session["audit"], previous?: Session) {
     if (previous?.linkTokenHash && previous.linkTokenHash !== session.linkTokenHash) byLinkHash.delete(previous.linkTokenHash);
     if (session.linkTokenHash) byLinkHash.set(session.linkTokenHash, { tenantId: session.tenantId, id: session.id });
-    for (const record of records) byRequestId.set(k(session.tenantId, record.requestId), session.id);
+    if (records.length > 0) {
+      let own = byRequestId.get(session.tenantId);
+      if (!own) byRequestId.set(session.tenantId, (own = new Map()));
+      for (const record of records) own.set(record.requestId, session.id);
+    }
     if (session.replaces) byReplaces.set(k(session.tenantId, session.replaces), session.id);
   }
 
@@ -79,7 +84,9 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
   function forget(session: Session) {
     tenants.get(session.tenantId)?.delete(session.id);
     if (tenants.get(session.tenantId)?.size === 0) tenants.delete(session.tenantId);
-    for (const record of session.audit) byRequestId.delete(k(session.tenantId, record.requestId));
+    const own = byRequestId.get(session.tenantId);
+    for (const record of session.audit) own?.delete(record.requestId);
+    if (own?.size === 0) byRequestId.delete(session.tenantId);
     if (session.replaces) byReplaces.delete(k(session.tenantId, session.replaces));
     if (session.linkTokenHash) byLinkHash.delete(session.linkTokenHash);
   }
@@ -151,7 +158,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
         return { session: stored(tenantId, id), fresh: true };
       },
       async findByRequestId(tenantId, requestId) {
-        const id = byRequestId.get(k(tenantId, requestId));
+        const id = byRequestId.get(tenantId)?.get(requestId);
         return id === undefined ? undefined : stored(tenantId, id);
       },
       async findByLinkTokenHash(hash) {
@@ -204,19 +211,7 @@ export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
         return found;
       },
     },
-    identity: {
-      async upsert(link) {
-        links.set(k(link.tenantId, link.sessionId), copy(link));
-      },
-      async findByKeys(tenantId, keys, limit) {
-        const wanted = new Set(keys);
-        return [...links.values()]
-          .filter((l) => l.tenantId === tenantId && l.keys.some((key) => wanted.has(key)))
-          .sort((a, b) => b.time.getTime() - a.time.getTime() || (a.sessionId < b.sessionId ? -1 : 1))
-          .slice(0, limit)
-          .map(copy);
-      },
-    },
+    identity: createMemoryIdentityGraph(),
     configurations: {
       async current(tenantId) {
         const revisions = configs.get(tenantId);

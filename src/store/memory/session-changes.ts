@@ -9,7 +9,8 @@ import { frozenCopy } from "../freeze.js";
  */
 export function applyChange(current: Session, previous: Session, next: Session): { stored: Session; appended: Partial<Session> } {
   const delta = sessionDelta(previous, next);
-  const updated: Record<string, unknown> = { ...current, ...frozenCopy(delta.set) };
+  const updated: Record<string, unknown> = { ...current };
+  for (const key in delta.set) updated[key] = frozenCopy(delta.set[key as keyof Session]);
   for (const key of delta.unset) delete updated[key];
   const appended: Record<string, unknown[]> = {};
   for (const list of appendOnlyLists) {
