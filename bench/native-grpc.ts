@@ -9,6 +9,7 @@ import { fmt, percentile } from "./target.js";
  * Usage: npm run bench:native [-- <concurrency per load process> <seconds> <load processes>]
  * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the Sessionflow process there.
  * BENCH_PHASES=<phase,...> runs only some of create, continue and get.
+ * SERVER_NODE_FLAGS replaces the servers' Node flags (by default those of `npm start`).
  */
 const concurrency = Number(process.argv[2] ?? 16);
 const seconds = Number(process.argv[3] ?? 5);
@@ -29,7 +30,9 @@ interface Result {
 
 async function measure(mode: "noop" | "real"): Promise<Record<Phase, Result>> {
   const profile = mode === "real" && process.env["BENCH_CPU_PROF"] ? ["--cpu-prof", "--cpu-prof-dir", process.env["BENCH_CPU_PROF"]] : [];
-  const server = await forkChild<{ port: number; key: string }>(new URL("./native-server.ts", import.meta.url), [mode], profile);
+  // Both servers run with the flags `npm start` and the image give Sessionflow.
+  const flags = (process.env["SERVER_NODE_FLAGS"] ?? "--max-semi-space-size=32").split(" ").filter(Boolean);
+  const server = await forkChild<{ port: number; key: string }>(new URL("./native-server.ts", import.meta.url), [mode], [...flags, ...profile]);
   const results = {} as Record<Phase, Result>;
   try {
     for (const phase of phases) {
