@@ -34,6 +34,7 @@ import {
 } from "../../gen/sessionflow/v1/lifecycle_pb.js";
 import { LifecycleEventSchema, LifecycleEventType, type LifecycleEvent } from "../../gen/sessionflow/v1/event_pb.js";
 import type { FeedEvent } from "../domain/store.js";
+import { memoFrozen, memoList } from "./frozen-memo.js";
 import type * as risk from "../domain/risk.js";
 import type * as thresholds from "../domain/thresholds.js";
 import {
@@ -95,11 +96,11 @@ export function identityFromProto(identity: Identity | undefined): domain.Identi
   if (identity.address) {
     const a = identity.address;
     out.address = {
-      lines: [...a.lines],
-      locality: a.locality,
-      administrativeArea: a.administrativeArea,
-      postalCode: a.postalCode,
-      regionCode: a.regionCode,
+    lines: [...a.lines],
+    locality: a.locality,
+    administrativeArea: a.administrativeArea,
+    postalCode: a.postalCode,
+    regionCode: a.regionCode,
     };
   }
   return out;
@@ -114,15 +115,15 @@ export function deviceFromProto(device: DeviceSignals | undefined): domain.Devic
   return out;
 }
 
-export function identityToProto(identity: domain.Identity): Identity {
-  return create(IdentitySchema, {
+export const identityToProto = memoFrozen((identity: domain.Identity): Identity =>
+  create(IdentitySchema, {
     fullName: identity.fullName ?? "",
     email: identity.email ?? "",
     phone: identity.phone ?? "",
     dateOfBirth: identity.dateOfBirth ?? "",
     ...(identity.address ? { address: create(PostalAddressSchema, identity.address) } : {}),
-  });
-}
+  }),
+);
 
 export function sessionToProto(session: domain.Session, replacedBy?: string): Session {
   return create(SessionSchema, {
@@ -137,28 +138,18 @@ export function sessionToProto(session: domain.Session, replacedBy?: string): Se
     replaces: session.replaces ?? "",
     replacedBy: replacedBy ?? "",
     identity: identityToProto(session.identity),
-    submissions: session.submissions.map((s) =>
-      create(SubmissionSchema, {
-        index: s.index,
-        requestId: s.requestId,
-        submitTime: timestampFromDate(s.submitTime),
-        identity: identityToProto(s.identity),
-        ...(s.device ? { device: create(DeviceSignalsSchema, s.device) } : {}),
-        step: s.step,
-        complete: s.complete,
-      }),
-    ),
+    submissions: submissionsToProto(session.submissions),
     version: BigInt(session.version),
     currentStep: session.currentStep,
     inputComplete: session.inputComplete,
-    analyses: session.analyses.map(analysisToProto),
-    warningScreens: session.warningScreens.map(screenToProto),
+    analyses: analysesToProto(session.analyses),
+    warningScreens: screensToProto(session.warningScreens),
     ...(session.outcome ? { outcome: outcomeToProto(session.outcome) } : {}),
     // Sequences run 1, 2, 3… with no gaps, so the last one is the count; a summary holds only the last event.
     lastEventSequence: BigInt(session.events.at(-1)?.sequence ?? 0),
     ...(session.risk ? { risk: riskToProto(session.risk) } : {}),
     decision: decisionToProto(session.decision),
-    checks: session.checks.map(checkToProto),
+    checks: checksToProto(session.checks),
     forcedRetries: session.forcedRetries,
     accountId: session.accountId ?? "",
     reference: session.reference,
@@ -167,8 +158,24 @@ export function sessionToProto(session: domain.Session, replacedBy?: string): Se
   });
 }
 
-export function riskToProto(r: risk.RiskAssessment): RiskAssessment {
-  return create(RiskAssessmentSchema, {
+/**
+ * A stored version shares its old submissions, analyses, checks and screens with the versions
+ * before it (see frozen-memo.ts), so each of these is converted once, not on every response.
+ */
+const submissionsToProto = memoList((s: domain.Submission) =>
+  create(SubmissionSchema, {
+    index: s.index,
+    requestId: s.requestId,
+    submitTime: timestampFromDate(s.submitTime),
+    identity: identityToProto(s.identity),
+    ...(s.device ? { device: create(DeviceSignalsSchema, s.device) } : {}),
+    step: s.step,
+    complete: s.complete,
+  }),
+);
+
+export const riskToProto = memoFrozen((r: risk.RiskAssessment): RiskAssessment =>
+  create(RiskAssessmentSchema, {
     label: RiskLabel[r.label],
     accountScore: r.accountScore,
     bot: r.bot,
@@ -179,22 +186,22 @@ export function riskToProto(r: risk.RiskAssessment): RiskAssessment {
     lists: r.lists,
     reasons: r.reasons,
     configurationVersion: BigInt(r.configurationVersion),
-  });
-}
+  }),
+);
 
-export function decisionToProto(d: domain.DecisionRecord): DecisionRecord {
-  return create(DecisionRecordSchema, {
+export const decisionToProto = memoFrozen((d: domain.DecisionRecord): DecisionRecord =>
+  create(DecisionRecordSchema, {
     decision: Decision[d.decision],
     reason: d.reason,
     configurationVersion: BigInt(d.configurationVersion),
     decideTime: timestampFromDate(d.decideTime),
     reviewer: d.reviewer ?? "",
     reviewReason: d.reviewReason ?? "",
-  });
-}
+  }),
+);
 
-export function checkToProto(c: domain.CheckResult): CheckResult {
-  return create(CheckResultSchema, {
+export const checkToProto = memoFrozen((c: domain.CheckResult): CheckResult =>
+  create(CheckResultSchema, {
     id: c.id,
     type: CheckType[c.type],
     score: c.score,
@@ -202,8 +209,10 @@ export function checkToProto(c: domain.CheckResult): CheckResult {
     vendor: c.vendor,
     reportTime: timestampFromDate(c.reportTime),
     threshold: c.threshold,
-  });
-}
+  }),
+);
+
+const checksToProto = memoList(checkToProto);
 
 export const checkTypeFromProto = new Map<CheckType, domain.CheckType>([
   [CheckType.LIVENESS, "LIVENESS"],
@@ -256,8 +265,8 @@ export function configToProto(c: thresholds.TenantConfig): ThresholdsConfig {
   });
 }
 
-export function analysisToProto(a: domain.Analysis): Analysis {
-  return create(AnalysisSchema, {
+export const analysisToProto = memoFrozen((a: domain.Analysis): Analysis =>
+  create(AnalysisSchema, {
     id: a.id,
     analyzer: a.analyzer,
     status: AnalysisStatus[a.status],
@@ -265,16 +274,18 @@ export function analysisToProto(a: domain.Analysis): Analysis {
     ...(a.finishTime ? { finishTime: timestampFromDate(a.finishTime) } : {}),
     risk: a.risk,
     reasonCodes: a.reasonCodes,
-  });
-}
+  }),
+);
+
+const analysesToProto = memoList(analysisToProto);
 
 export const acknowledgementFromProto = new Map<Acknowledgement, domain.Acknowledgement>([
   [Acknowledgement.PROCEED, "PROCEED"],
   [Acknowledgement.CANCEL, "CANCEL"],
 ]);
 
-export function screenToProto(w: domain.WarningScreen): WarningScreen {
-  return create(WarningScreenSchema, {
+export const screenToProto = memoFrozen((w: domain.WarningScreen): WarningScreen =>
+  create(WarningScreenSchema, {
     id: w.id,
     kind: w.kind,
     impact: w.impact,
@@ -284,8 +295,10 @@ export function screenToProto(w: domain.WarningScreen): WarningScreen {
     acknowledgement: w.acknowledgement ? Acknowledgement[w.acknowledgement] : Acknowledgement.UNSPECIFIED,
     ...(w.presentTime ? { presentTime: timestampFromDate(w.presentTime) } : {}),
     ...(w.acknowledgeTime ? { acknowledgeTime: timestampFromDate(w.acknowledgeTime) } : {}),
-  });
-}
+  }),
+);
+
+const screensToProto = memoList(screenToProto);
 
 export const failureReasonFromProto = new Map<FailureReason, domain.FailureReason>([
   [FailureReason.INVALID_INPUT, "INVALID_INPUT"],
@@ -294,14 +307,14 @@ export const failureReasonFromProto = new Map<FailureReason, domain.FailureReaso
   [FailureReason.SERVICE_ERROR, "SERVICE_ERROR"],
 ]);
 
-export function outcomeToProto(o: domain.Outcome): Outcome {
-  return create(OutcomeSchema, {
+export const outcomeToProto = memoFrozen((o: domain.Outcome): Outcome =>
+  create(OutcomeSchema, {
     kind: OutcomeKind[o.kind],
     failureReason: o.failureReason ? FailureReason[o.failureReason] : FailureReason.UNSPECIFIED,
     failureCode: o.failureCode ?? "",
     closeTime: timestampFromDate(o.closeTime),
-  });
-}
+  }),
+);
 
 export const eventTypeFromProto = new Map<LifecycleEventType, domain.EventType>(
   (Object.keys(LifecycleEventType) as (keyof typeof LifecycleEventType)[])
