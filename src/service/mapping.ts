@@ -1,22 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import type { JsonObject } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { canonicalJson } from "../domain/canonical-json.js";
 import type * as domain from "../domain/session.js";
-import {
-  DeviceSignalsSchema,
-  IdentitySchema,
-  PostalAddressSchema,
-  type DeviceSignals,
-  type Identity,
-} from "../../gen/sessionflow/v1/identity_pb.js";
+import type { DeviceSignals, Identity, PostalAddress } from "../../gen/sessionflow/v1/identity_pb.js";
 import {
   Disposition,
   SessionOrigin,
-  SessionSchema,
   SessionState,
-  SubmissionSchema,
   type Session,
+  type Submission,
 } from "../../gen/sessionflow/v1/session_pb.js";
 import { AuditRecordSchema, type AuditRecord } from "../../gen/sessionflow/v1/audit_pb.js";
 import {
@@ -42,12 +35,11 @@ import {
   CheckResultSchema,
   CheckType,
   Decision,
-  DecisionRecordSchema,
-  RiskAssessmentSchema,
   RiskLabel,
   type CheckResult,
   type DecisionRecord,
   type RiskAssessment,
+  type RiskReason,
 } from "../../gen/sessionflow/v1/risk_pb.js";
 import { ListsSchema, ThresholdsConfigSchema, ThresholdsSchema, type Lists, type Thresholds, type ThresholdsConfig } from "../../gen/sessionflow/v1/thresholds_pb.js";
 
@@ -115,26 +107,60 @@ export function deviceFromProto(device: DeviceSignals | undefined): domain.Devic
   return out;
 }
 
-export const identityToProto = memoFrozen((identity: domain.Identity): Identity =>
-  create(IdentitySchema, {
+/*
+ * The session and the parts every response holds are built as object literals, not with
+ * create(): protobuf-es messages are plain objects tagged with $typeName, and the generated types
+ * make the compiler insist on every field, so the literal is the message create() would build,
+ * without its walk over the schema on every call. Unset message fields are left out, as create()
+ * leaves them.
+ */
+
+export const identityToProto = memoFrozen(
+  (identity: domain.Identity): Identity => ({
+    $typeName: "sessionflow.v1.Identity",
     fullName: identity.fullName ?? "",
     email: identity.email ?? "",
     phone: identity.phone ?? "",
+    ...(identity.address ? { address: addressToProto(identity.address) } : {}),
     dateOfBirth: identity.dateOfBirth ?? "",
-    ...(identity.address ? { address: create(PostalAddressSchema, identity.address) } : {}),
   }),
 );
 
+const addressToProto = (a: domain.PostalAddress): PostalAddress => ({
+  $typeName: "sessionflow.v1.PostalAddress",
+  lines: a.lines,
+  locality: a.locality,
+  administrativeArea: a.administrativeArea,
+  postalCode: a.postalCode,
+  regionCode: a.regionCode,
+});
+
+const deviceToProto = (d: domain.DeviceSignals): DeviceSignals => ({
+  $typeName: "sessionflow.v1.DeviceSignals",
+  deviceId: d.deviceId ?? "",
+  ipAddress: d.ipAddress ?? "",
+  userAgent: d.userAgent ?? "",
+  automationFlags: d.automationFlags,
+});
+
+/** timestampFromDate, as a literal. */
+function timestampOf(date: Date): Timestamp {
+  const ms = date.getTime();
+  const seconds = Math.floor(ms / 1000);
+  return { $typeName: "google.protobuf.Timestamp", seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
+}
+
 export function sessionToProto(session: domain.Session, replacedBy?: string): Session {
-  return create(SessionSchema, {
+  return {
+    $typeName: "sessionflow.v1.Session",
     id: session.id,
     workflow: session.workflow,
     market: session.market,
     state: stateToProto[session.state],
     origin: originToProto[session.origin],
-    createTime: timestampFromDate(session.createTime),
-    updateTime: timestampFromDate(session.updateTime),
-    expireTime: timestampFromDate(session.expireTime),
+    createTime: timestampOf(session.createTime),
+    updateTime: timestampOf(session.updateTime),
+    expireTime: timestampOf(session.expireTime),
     replaces: session.replaces ?? "",
     replacedBy: replacedBy ?? "",
     identity: identityToProto(session.identity),
@@ -155,27 +181,29 @@ export function sessionToProto(session: domain.Session, replacedBy?: string): Se
     reference: session.reference,
     completedSteps: session.completedSteps,
     parentSessionId: session.parentSessionId ?? "",
-  });
+  };
 }
 
 /**
  * A stored version shares its old submissions, analyses, checks and screens with the versions
  * before it (see frozen-memo.ts), so each of these is converted once, not on every response.
  */
-const submissionsToProto = memoList((s: domain.Submission) =>
-  create(SubmissionSchema, {
+const submissionsToProto = memoList(
+  (s: domain.Submission): Submission => ({
+    $typeName: "sessionflow.v1.Submission",
     index: s.index,
     requestId: s.requestId,
-    submitTime: timestampFromDate(s.submitTime),
+    submitTime: timestampOf(s.submitTime),
     identity: identityToProto(s.identity),
-    ...(s.device ? { device: create(DeviceSignalsSchema, s.device) } : {}),
+    ...(s.device ? { device: deviceToProto(s.device) } : {}),
     step: s.step,
     complete: s.complete,
   }),
 );
 
-export const riskToProto = memoFrozen((r: risk.RiskAssessment): RiskAssessment =>
-  create(RiskAssessmentSchema, {
+export const riskToProto = memoFrozen(
+  (r: risk.RiskAssessment): RiskAssessment => ({
+    $typeName: "sessionflow.v1.RiskAssessment",
     label: RiskLabel[r.label],
     accountScore: r.accountScore,
     bot: r.bot,
@@ -184,17 +212,20 @@ export const riskToProto = memoFrozen((r: risk.RiskAssessment): RiskAssessment =
     syntheticIdentity: r.syntheticIdentity,
     accountsLinked: r.accountsLinked,
     lists: r.lists,
-    reasons: r.reasons,
+    reasons: r.reasons.map(reasonToProto),
     configurationVersion: BigInt(r.configurationVersion),
   }),
 );
 
-export const decisionToProto = memoFrozen((d: domain.DecisionRecord): DecisionRecord =>
-  create(DecisionRecordSchema, {
+const reasonToProto = (r: risk.RiskReason): RiskReason => ({ $typeName: "sessionflow.v1.RiskReason", component: r.component, code: r.code, weight: r.weight });
+
+export const decisionToProto = memoFrozen(
+  (d: domain.DecisionRecord): DecisionRecord => ({
+    $typeName: "sessionflow.v1.DecisionRecord",
     decision: Decision[d.decision],
     reason: d.reason,
     configurationVersion: BigInt(d.configurationVersion),
-    decideTime: timestampFromDate(d.decideTime),
+    decideTime: timestampOf(d.decideTime),
     reviewer: d.reviewer ?? "",
     reviewReason: d.reviewReason ?? "",
   }),

@@ -1,4 +1,4 @@
-import { toBinary, toJsonString } from "@bufbuild/protobuf";
+import { clone, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import type { Session } from "../../src/domain/session.js";
 import { createViewer } from "../../src/service/client-view.js";
@@ -20,7 +20,13 @@ async function storedSession(continues: number, overrides: Partial<typeof identi
   let next = first.session;
   for (let i = 0; i < continues; i++) {
     h.clock.advance(1000);
-    next = (await h.sessions.submit(h.submit({ sessionId: first.session.id, workflow: "bank-signup", identity: { ...identity, ...overrides }, step: `s${i}` }))).session;
+    const address = { lines: ["1 Rabbit Hole"], locality: "Oxford", administrativeArea: "", postalCode: "OX1 1AA", regionCode: "GB" };
+    const device = i % 2 ? { ipAddress: "192.0.2.1", automationFlags: ["headless"] } : { deviceId: `d${i}`, automationFlags: [] };
+    next = (
+      await h.sessions.submit(
+        h.submit({ sessionId: first.session.id, workflow: "bank-signup", identity: { ...identity, ...overrides, address }, device, step: `s${i}`, complete: i === continues - 1 }),
+      )
+    ).session;
   }
   return { stored: (await h.store.sessions.get(first.session.tenantId, first.session.id))!, next };
 }
@@ -34,6 +40,8 @@ describe("mapping shares what stored versions share", () => {
     for (const s of [stored, next, stored, next]) {
       expect(toJsonString(SessionSchema, sessionToProto(s))).toBe(toJsonString(SessionSchema, uncached(s)));
       expect(toBinary(SessionSchema, sessionToProto(s))).toEqual(toBinary(SessionSchema, uncached(s)));
+      // The literals mapping builds are the messages create() builds, field for field.
+      expect(sessionToProto(s)).toStrictEqual(clone(SessionSchema, sessionToProto(s)));
     }
   });
 
