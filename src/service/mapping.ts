@@ -115,16 +115,17 @@ export function deviceFromProto(device: DeviceSignals | undefined): domain.Devic
  * leaves them.
  */
 
-export const identityToProto = memoFrozen(
-  (identity: domain.Identity): Identity => ({
-    $typeName: "sessionflow.v1.Identity",
-    fullName: identity.fullName ?? "",
-    email: identity.email ?? "",
-    phone: identity.phone ?? "",
-    ...(identity.address ? { address: addressToProto(identity.address) } : {}),
-    dateOfBirth: identity.dateOfBirth ?? "",
-  }),
-);
+const identityOf = (identity: domain.Identity): Identity => ({
+  $typeName: "sessionflow.v1.Identity",
+  fullName: identity.fullName ?? "",
+  email: identity.email ?? "",
+  phone: identity.phone ?? "",
+  ...(identity.address ? { address: addressToProto(identity.address) } : {}),
+  dateOfBirth: identity.dateOfBirth ?? "",
+});
+
+/** The session's merged identity, remembered per stored version; a submission's is converted with its submission. */
+export const identityToProto = memoFrozen(identityOf);
 
 const addressToProto = (a: domain.PostalAddress): PostalAddress => ({
   $typeName: "sessionflow.v1.PostalAddress",
@@ -194,7 +195,7 @@ const submissionsToProto = memoList(
     index: s.index,
     requestId: s.requestId,
     submitTime: timestampOf(s.submitTime),
-    identity: identityToProto(s.identity),
+    identity: identityOf(s.identity),
     ...(s.device ? { device: deviceToProto(s.device) } : {}),
     step: s.step,
     complete: s.complete,
