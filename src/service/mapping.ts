@@ -151,7 +151,18 @@ function timestampOf(date: Date): Timestamp {
   return { $typeName: "google.protobuf.Timestamp", seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
 }
 
+/**
+ * A session as its responses show it. A stored version is converted once, and its encoding is
+ * then remembered too (shared-encoding.ts), so reading a version again costs neither; a session
+ * shown as replaced is converted on each read, as its replacement is found then.
+ */
 export function sessionToProto(session: domain.Session, replacedBy?: string): Session {
+  return replacedBy ? sessionOf(session, replacedBy) : storedSessionToProto(session);
+}
+
+const storedSessionToProto = memoFrozen((session: domain.Session) => sessionOf(session));
+
+function sessionOf(session: domain.Session, replacedBy?: string): Session {
   return {
     $typeName: "sessionflow.v1.Session",
     id: session.id,

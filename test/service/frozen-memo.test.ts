@@ -58,6 +58,16 @@ describe("mapping shares what stored versions share", () => {
     }).toThrow(TypeError);
   });
 
+  it("converts a stored version once, but shows the replacement it is given on every read", async () => {
+    const { stored, next } = await storedSession(1);
+    expect(sessionToProto(stored)).toBe(sessionToProto(stored));
+    expect(Object.isFrozen(sessionToProto(stored))).toBe(true);
+    expect(sessionToProto(stored, "b5a8a0c6-0000-4000-8000-000000000000").replacedBy).toBe("b5a8a0c6-0000-4000-8000-000000000000");
+    expect(sessionToProto(stored).replacedBy).toBe("");
+    // The version a write returns is the writer's own, not frozen: converted afresh.
+    expect(sessionToProto(next)).not.toBe(sessionToProto(next));
+  });
+
   it("never serves one session's messages for another's, even with equal content", async () => {
     const one = await storedSession(2);
     const other = await storedSession(2, { fullName: "Bob" });
