@@ -3,6 +3,7 @@ import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 import { GrowingBytes } from "./growing-bytes.js";
 import { frozenUntil, ListRuns } from "./list-runs.js";
+import { SessionSchema } from "../../gen/sessionflow/v1/session_pb.js";
 
 /**
  * toBinary, with what responses share encoded once. Mapping shares frozen messages between
@@ -87,14 +88,22 @@ function childWriter(no: number, desc: DescMessage): Write {
   };
 }
 
-/** The writer of a list of messages: its remembered run, then the rest. */
-function listWriter(no: number, desc: DescMessage, name: string): Write {
+/**
+ * The lists that grow with a session's versions: the frozen leading items of these are
+ * remembered as one run. Any other list (a page of sessions, say) is written item by item, as a
+ * run kept for it could hold a whole response for as long as its first item lives.
+ */
+const growingLists: ReadonlySet<DescField> = new Set([SessionSchema.field.submissions!, SessionSchema.field.analyses!, SessionSchema.field.checks!]);
+
+/** The writer of a list of messages: for a growing list, its remembered run, then the rest. */
+function listWriter(field: DescField, desc: DescMessage): Write {
+  const { number: no, localName: name } = field;
   const writeChild = childWriter(no, desc);
-  const runs = new ListRuns<Fields, GrowingBytes>();
+  const runs = growingLists.has(field) ? new ListRuns<Fields, GrowingBytes>() : undefined;
   return (writer, message, remember) => {
     const items = message[name] as Fields[];
     let from = 0;
-    if (remember) {
+    if (remember && runs) {
       const hit = runs.find(items);
       from = hit?.length ?? 0;
       const frozen = frozenUntil(items, from);
@@ -135,7 +144,7 @@ function fieldWriter(field: DescField): Write | undefined {
       };
     }
     case "list":
-      if (field.listKind === "message") return field.delimitedEncoding || !plainMessage(field) ? undefined : listWriter(no, field.message, name);
+      if (field.listKind === "message") return field.delimitedEncoding || !plainMessage(field) ? undefined : listWriter(field, field.message);
       if (field.listKind === "scalar" && field.scalar === ScalarType.STRING) {
         return (writer, message) => {
           for (const value of message[name] as string[]) writer.tag(no, WireType.LengthDelimited).string(value);
