@@ -112,7 +112,9 @@ export function deviceFromProto(device: DeviceSignals | undefined): domain.Devic
  * create(): protobuf-es messages are plain objects tagged with $typeName, and the generated types
  * make the compiler insist on every field, so the literal is the message create() would build,
  * without its walk over the schema on every call. Unset message fields are left out, as create()
- * leaves them.
+ * leaves them. A list passed through is taken as empty when missing, as create() takes it: the
+ * compiler cannot see that a stored document may lack one (risk reasons are one a summary read
+ * leaves out).
  */
 
 const identityOf = (identity: domain.Identity): Identity => ({
@@ -129,7 +131,7 @@ export const identityToProto = memoFrozen(identityOf);
 
 const addressToProto = (a: domain.PostalAddress): PostalAddress => ({
   $typeName: "sessionflow.v1.PostalAddress",
-  lines: a.lines,
+  lines: a.lines ?? [],
   locality: a.locality,
   administrativeArea: a.administrativeArea,
   postalCode: a.postalCode,
@@ -141,7 +143,7 @@ const deviceToProto = (d: domain.DeviceSignals): DeviceSignals => ({
   deviceId: d.deviceId ?? "",
   ipAddress: d.ipAddress ?? "",
   userAgent: d.userAgent ?? "",
-  automationFlags: d.automationFlags,
+  automationFlags: d.automationFlags ?? [],
 });
 
 /** timestampFromDate, as a literal. */
@@ -191,7 +193,7 @@ function sessionOf(session: domain.Session, replacedBy?: string): Session {
     forcedRetries: session.forcedRetries,
     accountId: session.accountId ?? "",
     reference: session.reference,
-    completedSteps: session.completedSteps,
+    completedSteps: session.completedSteps ?? [],
     parentSessionId: session.parentSessionId ?? "",
   };
 }
@@ -223,8 +225,8 @@ export const riskToProto = memoFrozen(
     riskSignals: r.riskSignals,
     syntheticIdentity: r.syntheticIdentity,
     accountsLinked: r.accountsLinked,
-    lists: r.lists,
-    reasons: r.reasons.map(reasonToProto),
+    lists: r.lists ?? [],
+    reasons: (r.reasons ?? []).map(reasonToProto),
     configurationVersion: BigInt(r.configurationVersion),
   }),
 );
