@@ -22,9 +22,10 @@ export function memoFrozen<T extends object, R extends object>(convert: (value: 
 }
 
 /**
- * `convert` over a list that only grows, its frozen leading items remembered as one run (see
- * list-runs.ts). The array returned is the caller's own unless every item was remembered: then
- * it is the remembered one, frozen.
+ * `convert` over a list, its frozen leading items remembered as one run (see list-runs.ts): for a
+ * list that only grows, all but its newest items. A list rewritten instead (warning screens) is
+ * converted again when it changes. The array returned is the caller's own unless every item was
+ * remembered: then it is the remembered one, frozen.
  */
 export function memoList<T extends object, R extends object>(convert: (value: T) => R): (list: readonly T[]) => R[] {
   const runs = new ListRuns<T, readonly R[]>();

@@ -7,7 +7,7 @@ import { SessionSchema } from "../../gen/sessionflow/v1/session_pb.js";
 
 /**
  * toBinary, with what responses share encoded once. Mapping shares frozen messages between
- * responses (frozen-memo.ts freezes them deeply), and a frozen message cannot change, so its bytes
+ * responses, frozen deeply (frozen-memo.ts), so they cannot change: a frozen message's bytes
  * are remembered, keyed weakly on the message, and copied into every later response that holds it;
  * for a list that only grows, the bytes of its frozen leading items are remembered as one run
  * (list-runs.ts). Encoding a response then costs its change, not the session's history. The bytes
