@@ -1,22 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import type { JsonObject } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { canonicalJson } from "../domain/canonical-json.js";
 import type * as domain from "../domain/session.js";
-import {
-  DeviceSignalsSchema,
-  IdentitySchema,
-  PostalAddressSchema,
-  type DeviceSignals,
-  type Identity,
-} from "../../gen/sessionflow/v1/identity_pb.js";
+import type { DeviceSignals, Identity, PostalAddress } from "../../gen/sessionflow/v1/identity_pb.js";
 import {
   Disposition,
   SessionOrigin,
-  SessionSchema,
   SessionState,
-  SubmissionSchema,
   type Session,
+  type Submission,
 } from "../../gen/sessionflow/v1/session_pb.js";
 import { AuditRecordSchema, type AuditRecord } from "../../gen/sessionflow/v1/audit_pb.js";
 import {
@@ -34,6 +27,7 @@ import {
 } from "../../gen/sessionflow/v1/lifecycle_pb.js";
 import { LifecycleEventSchema, LifecycleEventType, type LifecycleEvent } from "../../gen/sessionflow/v1/event_pb.js";
 import type { FeedEvent } from "../domain/store.js";
+import { memoFrozen, memoList } from "./frozen-memo.js";
 import type * as risk from "../domain/risk.js";
 import type * as thresholds from "../domain/thresholds.js";
 import {
@@ -41,12 +35,11 @@ import {
   CheckResultSchema,
   CheckType,
   Decision,
-  DecisionRecordSchema,
-  RiskAssessmentSchema,
   RiskLabel,
   type CheckResult,
   type DecisionRecord,
   type RiskAssessment,
+  type RiskReason,
 } from "../../gen/sessionflow/v1/risk_pb.js";
 import { ListsSchema, ThresholdsConfigSchema, ThresholdsSchema, type Lists, type Thresholds, type ThresholdsConfig } from "../../gen/sessionflow/v1/thresholds_pb.js";
 
@@ -95,11 +88,11 @@ export function identityFromProto(identity: Identity | undefined): domain.Identi
   if (identity.address) {
     const a = identity.address;
     out.address = {
-      lines: [...a.lines],
-      locality: a.locality,
-      administrativeArea: a.administrativeArea,
-      postalCode: a.postalCode,
-      regionCode: a.regionCode,
+    lines: [...a.lines],
+    locality: a.locality,
+    administrativeArea: a.administrativeArea,
+    postalCode: a.postalCode,
+    regionCode: a.regionCode,
     };
   }
   return out;
@@ -114,61 +107,117 @@ export function deviceFromProto(device: DeviceSignals | undefined): domain.Devic
   return out;
 }
 
-export function identityToProto(identity: domain.Identity): Identity {
-  return create(IdentitySchema, {
-    fullName: identity.fullName ?? "",
-    email: identity.email ?? "",
-    phone: identity.phone ?? "",
-    dateOfBirth: identity.dateOfBirth ?? "",
-    ...(identity.address ? { address: create(PostalAddressSchema, identity.address) } : {}),
-  });
+/*
+ * The session and the parts every response holds are built as object literals, not with
+ * create(): protobuf-es messages are plain objects tagged with $typeName, and the generated types
+ * make the compiler insist on every field, so the literal is the message create() would build,
+ * without its walk over the schema on every call. Unset message fields are left out, as create()
+ * leaves them. A list passed through is taken as empty when missing, as create() takes it: the
+ * compiler cannot see that a stored document may lack one (risk reasons are one a summary read
+ * leaves out).
+ */
+
+const identityOf = (identity: domain.Identity): Identity => ({
+  $typeName: "sessionflow.v1.Identity",
+  fullName: identity.fullName ?? "",
+  email: identity.email ?? "",
+  phone: identity.phone ?? "",
+  ...(identity.address ? { address: addressToProto(identity.address) } : {}),
+  dateOfBirth: identity.dateOfBirth ?? "",
+});
+
+/** The session's merged identity, remembered per stored version; a submission's is converted with its submission. */
+export const identityToProto = memoFrozen(identityOf);
+
+const addressToProto = (a: domain.PostalAddress): PostalAddress => ({
+  $typeName: "sessionflow.v1.PostalAddress",
+  lines: a.lines ?? [],
+  locality: a.locality,
+  administrativeArea: a.administrativeArea,
+  postalCode: a.postalCode,
+  regionCode: a.regionCode,
+});
+
+const deviceToProto = (d: domain.DeviceSignals): DeviceSignals => ({
+  $typeName: "sessionflow.v1.DeviceSignals",
+  deviceId: d.deviceId ?? "",
+  ipAddress: d.ipAddress ?? "",
+  userAgent: d.userAgent ?? "",
+  automationFlags: d.automationFlags ?? [],
+});
+
+/** timestampFromDate, as a literal. */
+function timestampOf(date: Date): Timestamp {
+  const ms = date.getTime();
+  const seconds = Math.floor(ms / 1000);
+  return { $typeName: "google.protobuf.Timestamp", seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
 }
 
+/**
+ * A session as its responses show it. A stored version is converted once, and its encoding is
+ * then remembered too (shared-encoding.ts), so reading a version again costs neither; a session
+ * shown as replaced is converted on each read, as its replacement is found then.
+ */
 export function sessionToProto(session: domain.Session, replacedBy?: string): Session {
-  return create(SessionSchema, {
+  return replacedBy ? sessionOf(session, replacedBy) : storedSessionToProto(session);
+}
+
+const storedSessionToProto = memoFrozen((session: domain.Session) => sessionOf(session));
+
+function sessionOf(session: domain.Session, replacedBy?: string): Session {
+  return {
+    $typeName: "sessionflow.v1.Session",
     id: session.id,
     workflow: session.workflow,
     market: session.market,
     state: stateToProto[session.state],
     origin: originToProto[session.origin],
-    createTime: timestampFromDate(session.createTime),
-    updateTime: timestampFromDate(session.updateTime),
-    expireTime: timestampFromDate(session.expireTime),
+    createTime: timestampOf(session.createTime),
+    updateTime: timestampOf(session.updateTime),
+    expireTime: timestampOf(session.expireTime),
     replaces: session.replaces ?? "",
     replacedBy: replacedBy ?? "",
     identity: identityToProto(session.identity),
-    submissions: session.submissions.map((s) =>
-      create(SubmissionSchema, {
-        index: s.index,
-        requestId: s.requestId,
-        submitTime: timestampFromDate(s.submitTime),
-        identity: identityToProto(s.identity),
-        ...(s.device ? { device: create(DeviceSignalsSchema, s.device) } : {}),
-        step: s.step,
-        complete: s.complete,
-      }),
-    ),
+    submissions: submissionsToProto(session.submissions),
     version: BigInt(session.version),
     currentStep: session.currentStep,
     inputComplete: session.inputComplete,
-    analyses: session.analyses.map(analysisToProto),
-    warningScreens: session.warningScreens.map(screenToProto),
+    analyses: analysesToProto(session.analyses),
+    warningScreens: screensToProto(session.warningScreens),
     ...(session.outcome ? { outcome: outcomeToProto(session.outcome) } : {}),
     // Sequences run 1, 2, 3… with no gaps, so the last one is the count; a summary holds only the last event.
     lastEventSequence: BigInt(session.events.at(-1)?.sequence ?? 0),
     ...(session.risk ? { risk: riskToProto(session.risk) } : {}),
     decision: decisionToProto(session.decision),
-    checks: session.checks.map(checkToProto),
+    checks: checksToProto(session.checks),
     forcedRetries: session.forcedRetries,
     accountId: session.accountId ?? "",
     reference: session.reference,
-    completedSteps: session.completedSteps,
+    completedSteps: session.completedSteps ?? [],
     parentSessionId: session.parentSessionId ?? "",
-  });
+  };
 }
 
-export function riskToProto(r: risk.RiskAssessment): RiskAssessment {
-  return create(RiskAssessmentSchema, {
+/**
+ * A stored version shares its old submissions, analyses, checks and screens with the versions
+ * before it (see frozen-memo.ts), so each of these is converted once, not on every response.
+ */
+const submissionsToProto = memoList(
+  (s: domain.Submission): Submission => ({
+    $typeName: "sessionflow.v1.Submission",
+    index: s.index,
+    requestId: s.requestId,
+    submitTime: timestampOf(s.submitTime),
+    identity: identityOf(s.identity),
+    ...(s.device ? { device: deviceToProto(s.device) } : {}),
+    step: s.step,
+    complete: s.complete,
+  }),
+);
+
+export const riskToProto = memoFrozen(
+  (r: risk.RiskAssessment): RiskAssessment => ({
+    $typeName: "sessionflow.v1.RiskAssessment",
     label: RiskLabel[r.label],
     accountScore: r.accountScore,
     bot: r.bot,
@@ -176,25 +225,28 @@ export function riskToProto(r: risk.RiskAssessment): RiskAssessment {
     riskSignals: r.riskSignals,
     syntheticIdentity: r.syntheticIdentity,
     accountsLinked: r.accountsLinked,
-    lists: r.lists,
-    reasons: r.reasons,
+    lists: r.lists ?? [],
+    reasons: (r.reasons ?? []).map(reasonToProto),
     configurationVersion: BigInt(r.configurationVersion),
-  });
-}
+  }),
+);
 
-export function decisionToProto(d: domain.DecisionRecord): DecisionRecord {
-  return create(DecisionRecordSchema, {
+const reasonToProto = (r: risk.RiskReason): RiskReason => ({ $typeName: "sessionflow.v1.RiskReason", component: r.component, code: r.code, weight: r.weight });
+
+export const decisionToProto = memoFrozen(
+  (d: domain.DecisionRecord): DecisionRecord => ({
+    $typeName: "sessionflow.v1.DecisionRecord",
     decision: Decision[d.decision],
     reason: d.reason,
     configurationVersion: BigInt(d.configurationVersion),
-    decideTime: timestampFromDate(d.decideTime),
+    decideTime: timestampOf(d.decideTime),
     reviewer: d.reviewer ?? "",
     reviewReason: d.reviewReason ?? "",
-  });
-}
+  }),
+);
 
-export function checkToProto(c: domain.CheckResult): CheckResult {
-  return create(CheckResultSchema, {
+export const checkToProto = memoFrozen((c: domain.CheckResult): CheckResult =>
+  create(CheckResultSchema, {
     id: c.id,
     type: CheckType[c.type],
     score: c.score,
@@ -202,8 +254,10 @@ export function checkToProto(c: domain.CheckResult): CheckResult {
     vendor: c.vendor,
     reportTime: timestampFromDate(c.reportTime),
     threshold: c.threshold,
-  });
-}
+  }),
+);
+
+const checksToProto = memoList(checkToProto);
 
 export const checkTypeFromProto = new Map<CheckType, domain.CheckType>([
   [CheckType.LIVENESS, "LIVENESS"],
@@ -256,8 +310,8 @@ export function configToProto(c: thresholds.TenantConfig): ThresholdsConfig {
   });
 }
 
-export function analysisToProto(a: domain.Analysis): Analysis {
-  return create(AnalysisSchema, {
+export const analysisToProto = memoFrozen((a: domain.Analysis): Analysis =>
+  create(AnalysisSchema, {
     id: a.id,
     analyzer: a.analyzer,
     status: AnalysisStatus[a.status],
@@ -265,16 +319,18 @@ export function analysisToProto(a: domain.Analysis): Analysis {
     ...(a.finishTime ? { finishTime: timestampFromDate(a.finishTime) } : {}),
     risk: a.risk,
     reasonCodes: a.reasonCodes,
-  });
-}
+  }),
+);
+
+const analysesToProto = memoList(analysisToProto);
 
 export const acknowledgementFromProto = new Map<Acknowledgement, domain.Acknowledgement>([
   [Acknowledgement.PROCEED, "PROCEED"],
   [Acknowledgement.CANCEL, "CANCEL"],
 ]);
 
-export function screenToProto(w: domain.WarningScreen): WarningScreen {
-  return create(WarningScreenSchema, {
+export const screenToProto = memoFrozen((w: domain.WarningScreen): WarningScreen =>
+  create(WarningScreenSchema, {
     id: w.id,
     kind: w.kind,
     impact: w.impact,
@@ -284,8 +340,10 @@ export function screenToProto(w: domain.WarningScreen): WarningScreen {
     acknowledgement: w.acknowledgement ? Acknowledgement[w.acknowledgement] : Acknowledgement.UNSPECIFIED,
     ...(w.presentTime ? { presentTime: timestampFromDate(w.presentTime) } : {}),
     ...(w.acknowledgeTime ? { acknowledgeTime: timestampFromDate(w.acknowledgeTime) } : {}),
-  });
-}
+  }),
+);
+
+const screensToProto = memoList(screenToProto);
 
 export const failureReasonFromProto = new Map<FailureReason, domain.FailureReason>([
   [FailureReason.INVALID_INPUT, "INVALID_INPUT"],
@@ -294,14 +352,14 @@ export const failureReasonFromProto = new Map<FailureReason, domain.FailureReaso
   [FailureReason.SERVICE_ERROR, "SERVICE_ERROR"],
 ]);
 
-export function outcomeToProto(o: domain.Outcome): Outcome {
-  return create(OutcomeSchema, {
+export const outcomeToProto = memoFrozen((o: domain.Outcome): Outcome =>
+  create(OutcomeSchema, {
     kind: OutcomeKind[o.kind],
     failureReason: o.failureReason ? FailureReason[o.failureReason] : FailureReason.UNSPECIFIED,
     failureCode: o.failureCode ?? "",
     closeTime: timestampFromDate(o.closeTime),
-  });
-}
+  }),
+);
 
 export const eventTypeFromProto = new Map<LifecycleEventType, domain.EventType>(
   (Object.keys(LifecycleEventType) as (keyof typeof LifecycleEventType)[])

@@ -1,9 +1,9 @@
-import { toBinary } from "@bufbuild/protobuf";
 import type * as domain from "../domain/session.js";
 import { chargeBytes } from "../domain/work-units.js";
 import { SessionSchema, type Session } from "../../gen/sessionflow/v1/session_pb.js";
 import { SessionView } from "../../gen/sessionflow/v1/session_service_pb.js";
 import { sessionToProto } from "./mapping.js";
+import { encodeShared } from "./shared-encoding.js";
 import type { Validator } from "./validation.js";
 
 /** How much of a session a read returns (AIP-157); see SessionView in session_service.proto. */
@@ -53,12 +53,13 @@ const longHistory = 64;
 
 /**
  * A session's encoded size in the FULL view. The embedded store hands out the same frozen
- * aggregate until it changes, so the size is worked out once per version, not on every listing.
+ * aggregate until it changes, so the size is worked out once per version, not on every listing,
+ * and encodeShared reuses what the versions before it encoded.
  */
 const sizes = new WeakMap<domain.Session, number>();
 function encodedSize(session: domain.Session): number {
   let size = sizes.get(session);
-  if (size === undefined) sizes.set(session, (size = toBinary(SessionSchema, sessionToProto(session)).byteLength));
+  if (size === undefined) sizes.set(session, (size = encodeShared(SessionSchema, sessionToProto(session)).byteLength));
   return size;
 }
 

@@ -1,5 +1,6 @@
 import { fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
+import { encodeShared } from "../../service/shared-encoding.js";
 
 /**
  * What a request that protobuf-es could not decode becomes. grpc-js would answer a throwing
@@ -30,7 +31,8 @@ function methodDefinitionOf(method: DescMethod): MethodDefinition<MessageShape<D
         return new Undecodable(e);
       }
     },
-    responseSerialize: (message) => bufferOf(toBinary(output, message)),
+    // Responses repeat the parts of a session that did not change; see encodeShared.
+    responseSerialize: (message) => bufferOf(encodeShared(output, message)),
     responseDeserialize: (bytes) => fromBinary(output, bytes),
   };
 }
