@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary, type DescMessage } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { Metadata, Server, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { writeFileSync } from "node:fs";
 import { EventEmitter } from "node:events";
@@ -7,7 +7,7 @@ import { issueApiKey, scopes } from "../src/domain/api-key.js";
 import { createLogger } from "../src/logger.js";
 import { createApp } from "../src/server/app.js";
 import { createMemoryStore } from "../src/store/memory/memory-store.js";
-import { GetSessionRequestSchema, GetSessionResponseSchema } from "../gen/sessionflow/v1/session_service_pb.js";
+import { GetSessionRequestSchema } from "../gen/sessionflow/v1/session_service_pb.js";
 import { SubmitRequestSchema, SubmitResponseSchema } from "../gen/sessionflow/v1/submission_service_pb.js";
 
 /**
@@ -25,9 +25,14 @@ const concurrency = 32;
 
 type Handler = (call: unknown, done: (err: unknown, value?: unknown) => void) => void;
 const handlers = new Map<string, Handler>();
+/** Each handler's response serializer, the port's own: responses are encoded as on the wire. */
+const serializers = new Map<Handler, (value: unknown) => Buffer>();
 const addService = Server.prototype.addService;
 Server.prototype.addService = function (definition: ServiceDefinition, impl: UntypedServiceImplementation) {
-  for (const [name, method] of Object.entries(definition)) handlers.set(method.path, impl[name] as Handler);
+  for (const [name, method] of Object.entries(definition)) {
+    handlers.set(method.path, impl[name] as Handler);
+    serializers.set(impl[name] as Handler, method.responseSerialize as (value: unknown) => Buffer);
+  }
   return addService.call(this, definition, impl);
 };
 
@@ -39,8 +44,8 @@ const app = createApp({ store, logger: createLogger("silent"), sweepIntervalMs: 
 const submit = handlers.get("/sessionflow.v1.SubmissionService/Submit")!;
 const getSession = handlers.get("/sessionflow.v1.SessionService/GetSession")!;
 
-/** One call through a handler, its response encoded as grpc-js would. */
-function call(handler: Handler, request: unknown, output: DescMessage): Promise<Uint8Array> {
+/** One call through a handler, its response encoded by the port's serializer. */
+function call(handler: Handler, request: unknown): Promise<Uint8Array> {
   const stand = Object.assign(new EventEmitter(), {
     cancelled: false,
     request,
@@ -51,13 +56,13 @@ function call(handler: Handler, request: unknown, output: DescMessage): Promise<
     sendMetadata: () => {},
   });
   stand.metadata.set("authorization", `Bearer ${secret}`);
-  return new Promise((resolve, reject) => handler(stand, (err, value) => (err ? reject(err) : resolve(toBinary(output, value as never)))));
+  return new Promise((resolve, reject) => handler(stand, (err, value) => (err ? reject(err) : resolve(serializers.get(handler)!(value)))));
 }
 
 const identity = { fullName: "Alice Liddell", email: "alice@example.com", phone: "+447700900123" };
 const creating = () => create(SubmitRequestSchema, { workflow: "bank-signup", identity, step: "start" });
 const ids: string[] = [];
-for (let i = 0; i < sessions; i++) ids.push(fromBinary(SubmitResponseSchema, await call(submit, creating(), SubmitResponseSchema)).session!.id);
+for (let i = 0; i < sessions; i++) ids.push(fromBinary(SubmitResponseSchema, await call(submit, creating())).session!.id);
 
 async function run(count: number) {
   let next = 0;
@@ -65,9 +70,9 @@ async function run(count: number) {
     Array.from({ length: concurrency }, async () => {
       while (next < count) {
         const id = ids[next++ % ids.length]!;
-        if (phase === "create") await call(submit, creating(), SubmitResponseSchema);
-        else if (phase === "continue") await call(submit, create(SubmitRequestSchema, { sessionId: id, workflow: "bank-signup", identity, step: "continue" }), SubmitResponseSchema);
-        else await call(getSession, create(GetSessionRequestSchema, { sessionId: id }), GetSessionResponseSchema);
+        if (phase === "create") await call(submit, creating());
+        else if (phase === "continue") await call(submit, create(SubmitRequestSchema, { sessionId: id, workflow: "bank-signup", identity, step: "continue" }));
+        else await call(getSession, create(GetSessionRequestSchema, { sessionId: id }));
       }
     }),
   );
