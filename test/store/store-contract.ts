@@ -202,6 +202,15 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(sessionInView(summary!, "BASIC").lastEventSequence).toBe(BigInt(whole!.events.length));
     });
 
+    it("leaves stored sessions whole when it lists summaries", async () => {
+      const h = createDomainHarness(store);
+      const first = await h.sessions.submit(h.submit({ tenantId: "acme", workflow: "kyc", identity: { fullName: "Alice Example", email: "alice@example.com" } }));
+      const before = await store.sessions.get("acme", first.session.id);
+      expect(before!.risk!.reasons.length).toBeGreaterThan(0);
+      await store.sessions.list("acme", { limit: 10, summary: true });
+      expect(await store.sessions.get("acme", first.session.id)).toEqual(before);
+    });
+
     it("lists billable events oldest first, skipping sessions that do not bill, and counts usage", async () => {
       const day1 = session("acme");
       const day1b = session("acme", { workflow: "card-payment" });

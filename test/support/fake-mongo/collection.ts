@@ -114,11 +114,15 @@ export function createCollection(server: Server, name: string) {
 
   function query(filter: Document, options: FindOptions): Document[] {
     const { projection, slices } = splitSlices(options.projection);
-    let cursor = new Query(filter).find<Document>(state().all(), projection as never);
+    let cursor = new Query(filter).find<Document>(state().all());
     if (options.sort) cursor = cursor.sort(options.sort as Record<string, 1 | -1>);
     if (options.skip) cursor = cursor.skip(options.skip);
     if (options.limit) cursor = cursor.limit(Math.abs(options.limit));
-    return cursor.all().map((d) => sliced(copyDocument(d, bson), slices));
+    const found = cursor.all().map((d) => copyDocument(d, bson));
+    // Projected on copies: mingo deletes a nested excluded field ("risk.reasons") from the
+    // document it is given, and a server never changes what it stores to answer a read.
+    const projected = projection ? new Query({}).find<Document>(found, projection as never).all() : found;
+    return projected.map((d) => sliced(d, slices));
   }
 
   /**
