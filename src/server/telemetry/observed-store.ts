@@ -2,7 +2,7 @@ import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from
 import type { Session } from "../../domain/session.js";
 import { wrapMethods, type Method } from "../../domain/wrap-methods.js";
 import type { EventFeed, Store } from "../../domain/store.js";
-import type { Metrics } from "./metrics.js";
+import type { Metrics, StoreOperationSeries } from "./metrics.js";
 
 export interface StoreObservers {
   metrics?: Metrics;
@@ -62,8 +62,9 @@ function observed<T extends object>(name: string, repository: T, observe: Observ
 }
 
 function createObserver({ metrics, tracer }: StoreObservers): Observe {
-  return (<F extends AsyncFn>(operation: string, fn: F) =>
-    ((...args: Parameters<F>) => {
+  return (<F extends AsyncFn>(operation: string, fn: F) => {
+    const series = metrics?.storeOperation(operation);
+    return ((...args: Parameters<F>) => {
       const started = performance.now();
       // Store calls outside any traced RPC (the sweeper, startup) would each be a trace of their own: noise.
       const span = tracer && trace.getSpan(context.active()) ? tracer.startSpan(operation, { kind: SpanKind.INTERNAL, attributes: { "sessionflow.store.operation": operation } }) : undefined;
@@ -71,27 +72,28 @@ function createObserver({ metrics, tracer }: StoreObservers): Observe {
       try {
         result = fn(...args);
       } catch (e) {
-        finish(metrics, operation, started, span, e);
+        finish(series, started, span, e);
         throw e;
       }
       // Every repository method returns a promise; anything else a store adds passes through as it is.
       if (!(result instanceof Promise)) {
-        finish(metrics, operation, started, span);
+        finish(series, started, span);
         return result;
       }
       return result.then(
-        (value) => (finish(metrics, operation, started, span), value),
+        (value) => (finish(series, started, span), value),
         (e: unknown) => {
-          finish(metrics, operation, started, span, e);
+          finish(series, started, span, e);
           throw e;
         },
       );
-    }) as F) as Observe;
+    }) as F;
+  }) as Observe;
 }
 
 /** Counts and times one store call and ends its span; a module function, not a closure per call. */
-function finish(metrics: Metrics | undefined, operation: string, started: number, span: Span | undefined, error?: unknown): void {
-  metrics?.storeOperation(operation, error === undefined, (performance.now() - started) / 1000);
+function finish(series: StoreOperationSeries | undefined, started: number, span: Span | undefined, error?: unknown): void {
+  series?.finished(error === undefined, (performance.now() - started) / 1000);
   // The error's name only: a store's messages may quote stored values.
   if (error !== undefined) span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : "error" });
   span?.end();
