@@ -59,13 +59,24 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
   const service = method.parent;
   const path = `/${procedure}`;
 
-  const implFn: AnyFn = async (req) => {
+  // A unary implementation is chained with `then`, not awaited: see interceptors/next-call.ts.
+  const unaryFn: AnyFn = (req) => {
+    const call = req.contextValues.get(callContextKey)!;
+    let result: unknown;
+    try {
+      result = impl(req.message, new NativeHandlerContext(req, call));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return Promise.resolve(result).then(
+      (value) => ({ service, method, header: call.responseHeader, trailer: call.responseTrailer, stream: false, message: normalize(output, value) }) as UnaryResponse,
+    );
+  };
+  const streamFn: AnyFn = async (req) => {
     const call = req.contextValues.get(callContextKey)!;
     const ctx = new NativeHandlerContext(req, call);
     let message: unknown;
     switch (kind) {
-      case "unary":
-        return { service, method, header: call.responseHeader, trailer: call.responseTrailer, stream: false, message: normalize(output, await impl(req.message, ctx)) } as UnaryResponse;
       case "server_streaming":
         message = normalizeAll(output, impl(await single(req.message as AsyncIterable<Message>), ctx));
         break;
@@ -78,7 +89,7 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
     }
     return { service, method, header: call.responseHeader, trailer: call.responseTrailer, stream: true, message } as StreamResponse;
   };
-  let chain = implFn;
+  let chain = kind === "unary" ? unaryFn : streamFn;
   for (const interceptor of [...opts.interceptors].reverse()) chain = interceptor(chain as never) as unknown as AnyFn;
 
   function start(call: ServerSurfaceCall): { context: CallContext; req: NativeRequest; ended: () => void } {
@@ -122,14 +133,14 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
       } else {
         req.message = messagesOf(readerOf(call as ServerReadableStream<Message | Undecodable, Message>));
       }
+      const reply = (res: UnaryResponse | StreamResponse, message: Message) => {
+        context.finish();
+        ended();
+        call.sendMetadata(metadataOf(res.header));
+        done(null, message, trailerOf(res.trailer));
+      };
       chain(req as UnaryRequest | StreamRequest).then(
-        async (res) => {
-          const message = res.stream ? await first(res.message) : res.message;
-          context.finish();
-          ended();
-          call.sendMetadata(metadataOf(res.header));
-          done(null, message, trailerOf(res.trailer));
-        },
+        (res) => (res.stream ? first(res.message).then((message) => reply(res, message)) : reply(res, res.message)),
         (e: unknown) => {
           context.finish();
           ended();
