@@ -8,7 +8,8 @@ export interface ServerSurfaceCall {
   getPeer(): string;
   getDeadline(): Deadline;
   getHost(): string;
-  once(event: "cancelled" | "drain", listener: () => void): unknown;
+  on(event: "cancelled", listener: () => void): unknown;
+  once(event: "drain", listener: () => void): unknown;
   off(event: "drain", listener: () => void): unknown;
 }
 import { peerAddressKey } from "../request-source.js";
@@ -68,7 +69,8 @@ export class CallContext implements AbortState {
         this.#onShutdown = onShutdown;
       }
     }
-    call.once("cancelled", () => {
+    // grpc-js emits 'cancelled' once; `on` spares once()'s wrapper, made for every call.
+    call.on("cancelled", () => {
       clearTimeout(this.#timer);
       if (this.#finished) return;
       const late = deadlineMs !== undefined && Date.now() >= deadlineMs;

@@ -133,14 +133,11 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
       } else {
         req.message = messagesOf(readerOf(call as ServerReadableStream<Message | Undecodable, Message>));
       }
-      const reply = (res: UnaryResponse | StreamResponse, message: Message) => {
-        context.finish();
-        ended();
-        call.sendMetadata(metadataOf(res.header));
-        done(null, message, trailerOf(res.trailer));
-      };
       chain(req as UnaryRequest | StreamRequest).then(
-        (res) => (res.stream ? first(res.message).then((message) => reply(res, message)) : reply(res, res.message)),
+        (res) =>
+          res.stream
+            ? first(res.message).then((message) => reply(call, context, ended, done, res, message))
+            : reply(call, context, ended, done, res, res.message),
         (e: unknown) => {
           context.finish();
           ended();
@@ -188,6 +185,17 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
       },
     );
   };
+}
+
+/**
+ * Sends a unary or client-streaming call's response. A module function rather than a closure
+ * made per call: tsx (esbuild's keepNames) names every closure bound to a name when it is made.
+ */
+function reply(call: ServerSurfaceCall & { sendMetadata(metadata: Metadata): void }, context: CallContext, ended: () => void, done: sendUnaryData<Message>, res: UnaryResponse | StreamResponse, message: Message): void {
+  context.finish();
+  ended();
+  call.sendMetadata(metadataOf(res.header));
+  done(null, message, trailerOf(res.trailer));
 }
 
 /** Resolves once grpc-js has room for more, or the call is over (a cancelled call never drains). */

@@ -89,20 +89,22 @@ export function createLimitsInterceptor(limits: CallLimits, now: () => number = 
   function proceed(next: Next, req: UnaryRequest | StreamRequest, holds: boolean, release: (work?: number) => void) {
     if (!holds) return next(req);
     calls++;
-    const ended = () => {
-      calls--;
-      release(workCharged());
-    };
     return nextOf(next, req).then(
       (res) => {
-        ended();
+        ended(release);
         return res;
       },
       (e: unknown) => {
-        ended();
+        ended(release);
         throw e;
       },
     );
+  }
+
+  /** A call in progress has ended: it spends the work it was charged. */
+  function ended(release: (work?: number) => void): void {
+    calls--;
+    release(workCharged());
   }
 }
 
