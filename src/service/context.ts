@@ -13,6 +13,13 @@ export type WithValues = Pick<HandlerContext, "values">;
 /** Set by the logging interceptor: the per-request child logger, made on first use. */
 export const loggerKey = createContextKey<(() => Logger) | undefined>(undefined, { description: "logger" });
 
+/**
+ * Set by a transport that makes a call's AbortSignal only when something reads it (the native
+ * gRPC port, where most unary calls never need one): whether the call has been aborted, asked
+ * without making the signal. Without it, read the request's signal.
+ */
+export const callAbortedKey = createContextKey<{ aborted(): boolean } | undefined>(undefined, { description: "call aborted" });
+
 /** Whether `signal` was aborted because the call's deadline passed (Connect aborts it with DEADLINE_EXCEEDED). */
 export function deadlinePassed(signal: AbortSignal): boolean {
   return signal.aborted && signal.reason instanceof ConnectError && signal.reason.code === Code.DeadlineExceeded;

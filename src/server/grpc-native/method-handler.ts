@@ -13,10 +13,12 @@ import {
 import type { Metadata, ServerDuplexStream, ServerReadableStream, ServerUnaryCall, ServerWritableStream, sendUnaryData } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { reasonError } from "../../service/connect-errors.js";
+import { callAbortedKey } from "../../service/context.js";
 import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { requestErrorOf } from "../request-errors.js";
 import { requestIdOf } from "../request-id.js";
-import { createCallContext, type CallContext, type ServerSurfaceCall } from "./call-context.js";
+import { CallContext, type ServerSurfaceCall } from "./call-context.js";
+import { NativeHandlerContext, NativeRequest } from "./native-request.js";
 import { Undecodable } from "./service-definition.js";
 import { metadataOf, statusOf, trailerOf } from "./status.js";
 
@@ -57,27 +59,24 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
   const service = method.parent;
   const path = `/${procedure}`;
 
-  // Objects below are written out property by property, always in the same order, rather than
-  // spread: every call makes several, and spreads cost more than the rest of the adapter did.
-  const implFn: AnyFn = async (req) => {
+  // A unary implementation is chained with `then`, not awaited: see interceptors/next-call.ts.
+  const unaryFn: AnyFn = (req) => {
     const call = req.contextValues.get(callContextKey)!;
-    const ctx: HandlerContext = {
-      service,
-      method,
-      requestMethod: "POST",
-      protocolName: "grpc",
-      url: req.url,
-      signal: req.signal,
-      timeoutMs: call.timeoutMs,
-      requestHeader: req.header,
-      responseHeader: call.responseHeader,
-      responseTrailer: call.responseTrailer,
-      values: req.contextValues,
-    };
+    let result: unknown;
+    try {
+      result = impl(req.message, new NativeHandlerContext(req, call));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return Promise.resolve(result).then(
+      (value) => ({ service, method, header: call.responseHeader, trailer: call.responseTrailer, stream: false, message: normalize(output, value) }) as UnaryResponse,
+    );
+  };
+  const streamFn: AnyFn = async (req) => {
+    const call = req.contextValues.get(callContextKey)!;
+    const ctx = new NativeHandlerContext(req, call);
     let message: unknown;
     switch (kind) {
-      case "unary":
-        return { service, method, header: call.responseHeader, trailer: call.responseTrailer, stream: false, message: normalize(output, await impl(req.message, ctx)) } as UnaryResponse;
       case "server_streaming":
         message = normalizeAll(output, impl(await single(req.message as AsyncIterable<Message>), ctx));
         break;
@@ -90,27 +89,17 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
     }
     return { service, method, header: call.responseHeader, trailer: call.responseTrailer, stream: true, message } as StreamResponse;
   };
-  let chain = implFn;
+  let chain = kind === "unary" ? unaryFn : streamFn;
   for (const interceptor of [...opts.interceptors].reverse()) chain = interceptor(chain as never) as unknown as AnyFn;
 
-  function start(call: ServerSurfaceCall): { context: CallContext; req: UnaryRequest | StreamRequest; ended: () => void } {
+  function start(call: ServerSurfaceCall): { context: CallContext; req: NativeRequest; ended: () => void } {
     // grpc-js builds the peer's name anew on every getPeer().
     const peer = call.getPeer();
     const ended = opts.onCall(peer, path);
-    const context = createCallContext(call, peer, stream, opts.shutdownSignal);
-    context.values.set(callContextKey, context);
-    const req = {
-      service,
-      method,
-      requestMethod: "POST",
-      stream,
-      url: "http://" + call.getHost() + path,
-      signal: context.signal,
-      header: context.header,
-      contextValues: context.values,
-      message: undefined as unknown,
-    };
-    return { context, req: req as UnaryRequest | StreamRequest, ended };
+    const context = new CallContext(call, peer, stream, opts.shutdownSignal);
+    context.values.set(callContextKey, context).set(callAbortedKey, context);
+    const req = new NativeRequest(service, method, stream, "http://" + call.getHost() + path, context);
+    return { context, req, ended };
   }
 
   /** Whatever escaped the error interceptor (authentication runs outside it) still leaves with a catalog reason. */
@@ -140,18 +129,15 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
           done(statusOf(error, new Headers()));
           return;
         }
-        (req as { message: unknown }).message = request;
+        req.message = request;
       } else {
-        (req as { message: unknown }).message = messagesOf(readerOf(call as ServerReadableStream<Message | Undecodable, Message>));
+        req.message = messagesOf(readerOf(call as ServerReadableStream<Message | Undecodable, Message>));
       }
-      chain(req).then(
-        async (res) => {
-          const message = res.stream ? await first(res.message) : res.message;
-          context.finish();
-          ended();
-          call.sendMetadata(metadataOf(res.header));
-          done(null, message, trailerOf(res.trailer));
-        },
+      chain(req as UnaryRequest | StreamRequest).then(
+        (res) =>
+          res.stream
+            ? first(res.message).then((message) => reply(call, context, ended, done, res, message))
+            : reply(call, context, ended, done, res, res.message),
         (e: unknown) => {
           context.finish();
           ended();
@@ -164,7 +150,7 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
 
   return (call: ServerWritableStream<Message | Undecodable, Message> | ServerDuplexStream<Message | Undecodable, Message>) => {
     const { context, req, ended } = start(call);
-    (req as { message: unknown }).message =
+    req.message =
       kind === "server_streaming"
         ? messagesOf([(call as ServerWritableStream<Message | Undecodable, Message>).request])
         : messagesOf(readerOf(call as ServerDuplexStream<Message | Undecodable, Message>));
@@ -175,7 +161,7 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
       call.sendMetadata(metadataOf(header));
     };
     const run = async () => {
-      const res = (await chain(req)) as StreamResponse;
+      const res = (await chain(req as StreamRequest)) as StreamResponse;
       sendHeader(res.header);
       // The implementation alone decides how a stream ends (on shutdown, with SHUTTING_DOWN and a
       // cursor): stopping here when the signal aborts would end it with OK.
@@ -199,6 +185,17 @@ export function createMethodHandler(method: DescMethod, impl: AnyImpl, opts: Met
       },
     );
   };
+}
+
+/**
+ * Sends a unary or client-streaming call's response. A module function rather than a closure
+ * made per call: tsx (esbuild's keepNames) names every closure bound to a name when it is made.
+ */
+function reply(call: ServerSurfaceCall & { sendMetadata(metadata: Metadata): void }, context: CallContext, ended: () => void, done: sendUnaryData<Message>, res: UnaryResponse | StreamResponse, message: Message): void {
+  context.finish();
+  ended();
+  call.sendMetadata(metadataOf(res.header));
+  done(null, message, trailerOf(res.trailer));
 }
 
 /** Resolves once grpc-js has room for more, or the call is over (a cancelled call never drains). */

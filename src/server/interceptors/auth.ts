@@ -1,7 +1,7 @@
 import { requestIdOf } from "../request-id.js";
 import { Code, ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { hashApiKey, type ApiKeyRepository, type Principal, type Scope } from "../../domain/api-key.js";
+import { hashApiKey, type ApiKey, type ApiKeyRepository, type Principal, type Scope } from "../../domain/api-key.js";
 import { clientTokenPrefix, type ClientClaim } from "../../domain/tokens.js";
 import type { Access } from "../../service/scopes.js";
 import { principalKey } from "../../service/context.js";
@@ -66,7 +66,18 @@ export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, li
         throw reasonError("INTERNAL", "internal error");
       }
     }
-    return key && { tenantId: key.tenantId, name: `key:${key.id}`, scopes: new Set(key.scopes) };
+    return key && principalOf(key);
+  }
+
+  /**
+   * The caller, when it sends an API key the store returned less than apiKeyCacheMs ago: most
+   * calls, answered without a promise or the caller's address. Anything else takes the long way.
+   */
+  function freshPrincipal(authorization: string | null): Principal | undefined {
+    const credential = authorization === null ? undefined : /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    if (credential === undefined || credential.startsWith(clientTokenPrefix)) return undefined;
+    const key = keys.fresh(hashApiKey(credential));
+    return key && principalOf(key);
   }
 
   /** ExchangeLinkToken, with the source backing off after unknown links as after wrong keys. */
@@ -90,9 +101,20 @@ export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, li
     }
   }
 
-  return (next) => async (req) => {
+  // Not an async function: a call with a fresh key awaits nothing, and would pay for its promise.
+  return (next) => (req) => {
     const isPublic = accessOf(req.service.typeName, req.method.name) === "public";
     if (isPublic && req.service.typeName !== ClientAuthService.typeName) return next(req);
+    const principal = isPublic ? undefined : freshPrincipal(req.header.get("authorization"));
+    if (principal) {
+      req.contextValues.set(principalKey, principal);
+      return next(req);
+    }
+    return authenticateSlowly(req, next, isPublic);
+  };
+
+  /** Everything but a fresh API key: ExchangeLinkToken, client tokens, keys to look up, refusals. */
+  async function authenticateSlowly(req: UnaryRequest | StreamRequest, next: Parameters<Interceptor>[0], isPublic: boolean) {
     const source = sourceOf(req.contextValues.get(peerAddressKey), req.header.get("x-forwarded-for"), limits.trustedProxyHops);
     if (isPublic) return exchange(req, next, source);
     const credential = /^Bearer\s+(\S+)$/i.exec(req.header.get("authorization") ?? "")?.[1];
@@ -107,5 +129,17 @@ export function createAuthInterceptor({ apiKeys, verifyClientToken, accessOf, li
     const kind: AuthFailure["credential"] = credential === undefined ? "none" : credential.startsWith(clientTokenPrefix) ? "client-token" : "api-key";
     failures.record({ source, procedure: `${req.service.typeName}/${req.method.name}`, credential: kind, retryAfterMs });
     throw authRefusal(waiting > 0 ? backingOff : messages[kind], retryAfterMs);
-  };
+  }
+}
+
+/**
+ * An API key's principal, made once per key record: the key cache hands out the same record
+ * until it asks the store again, so a call costs a lookup rather than a Set of scopes. Keyed
+ * weakly by the record itself, so it can only ever describe that key, and goes with it.
+ */
+const principals = new WeakMap<ApiKey, Principal>();
+function principalOf(key: ApiKey): Principal {
+  let principal = principals.get(key);
+  if (!principal) principals.set(key, (principal = Object.freeze({ tenantId: key.tenantId, name: `key:${key.id}`, scopes: new Set(key.scopes) })));
+  return principal;
 }

@@ -1,7 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { runInCall, type CallScope } from "../../domain/call-scope.js";
 import { DomainError } from "../../domain/errors.js";
-import { deadlinePassed } from "../../service/context.js";
+import { callAbortedKey, deadlinePassed } from "../../service/context.js";
 
 /**
  * Runs each unary handler inside a call scope (domain/call-scope.ts), so its store calls stop
@@ -13,10 +13,12 @@ export function createDeadlineInterceptor(draining: AbortSignal): Interceptor {
   return (next) => (req) => {
     if (req.stream) return next(req);
     const deadline = deadlineOf(req.header, Date.now());
+    // Asked before every store call: where the transport can tell without making the signal, it does.
+    const aborted = req.contextValues.get(callAbortedKey);
     const scope: CallScope = {
       work: 0,
       stopReason() {
-        if (!req.signal.aborted || draining.aborted) return undefined;
+        if (!(aborted ? aborted.aborted() : req.signal.aborted) || draining.aborted) return undefined;
         // A client usually cancels at its deadline, racing the server's own timer: either way the deadline passed.
         if (deadlinePassed(req.signal) || (deadline !== undefined && Date.now() >= deadline)) {
           return new DomainError("DEADLINE_EXCEEDED", "the call's deadline passed before it finished");

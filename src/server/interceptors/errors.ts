@@ -2,29 +2,29 @@ import { Code, ConnectError, type ContextValues, type Interceptor } from "@conne
 import type { Logger } from "pino";
 import { loggerKey } from "../../service/context.js";
 import { toConnectError } from "../../service/connect-errors.js";
+import { nextOf } from "./next-call.js";
 
 /**
  * Turns whatever a handler throws into a ConnectError with a catalog reason, for unary calls
  * and mid-stream alike. Unexpected failures are logged here, once, with their stack.
  */
 export function createErrorInterceptor(fallbackLogger: Logger): Interceptor {
-  return (next) => async (req) => {
-    try {
-      const res = await next(req);
-      if (!res.stream) return res;
-      const source = res.message;
-      async function* guarded() {
-        try {
-          yield* source;
-        } catch (e) {
-          throw report(e, req.contextValues, fallbackLogger);
-        }
-      }
-      return { ...res, message: guarded() };
-    } catch (e) {
-      throw report(e, req.contextValues, fallbackLogger);
-    }
-  };
+  return (next) => (req) =>
+    nextOf(next, req).then(
+      (res) => (res.stream ? { ...res, message: guarded(res.message, req.contextValues, fallbackLogger) } : res),
+      (e: unknown) => {
+        throw report(e, req.contextValues, fallbackLogger);
+      },
+    );
+}
+
+/** A response stream whose failures mid-stream leave as the client's error, as a unary call's do. */
+async function* guarded<T>(source: AsyncIterable<T>, values: ContextValues, fallbackLogger: Logger) {
+  try {
+    yield* source;
+  } catch (e) {
+    throw report(e, values, fallbackLogger);
+  }
 }
 
 /**

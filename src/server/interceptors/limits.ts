@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ConnectError, Interceptor } from "@connectrpc/connect";
+import type { ConnectError, Interceptor, StreamRequest, UnaryRequest } from "@connectrpc/connect";
 import { workCharged } from "../../domain/call-scope.js";
 import { DomainError, type ErrorReason } from "../../domain/errors.js";
 import { connectErrorOf } from "../../service/connect-errors.js";
 import { principalKey } from "../../service/context.js";
 import { Health } from "../../../gen/health/v1/health_pb.js";
-import { busyRetryMs, createBudgets } from "../budgets.js";
+import { busyRetryMs, createBudgets, type Admission, type Budgets, type Refused } from "../budgets.js";
+import { nextOf } from "./next-call.js";
 import type { CallLimits } from "../call-limits.js";
 
 /** Tenants and client tokens whose budgets are remembered; beyond these the least recently seen is forgotten. */
@@ -42,48 +43,79 @@ export function createLimitsInterceptor(limits: CallLimits, now: () => number = 
   const clients = createBudgets(limits.client, maxClients);
   let calls = 0;
   let held = 0;
-  return (next) => async (req) => {
+  // Not an async function: a call let through at once awaits nothing here (see next-call.ts).
+  return (next) => (req) => {
     // Health checks answer from memory, and must keep answering when the process is busiest.
     if (req.service.typeName === Health.typeName) return next(req);
     const holds = !req.stream;
     if (holds && calls >= limits.maxCalls) {
-      throw limited("OVERLOADED", "this replica has as many calls in progress as it accepts; retry after the RetryInfo delay", busyRetryMs, "process_calls");
+      return Promise.reject(limited("OVERLOADED", "this replica has as many calls in progress as it accepts; retry after the RetryInfo delay", busyRetryMs, "process_calls"));
     }
-    let release: (work?: number) => void = releaseNothing;
     const principal = req.contextValues.get(principalKey);
-    if (principal) {
-      const client = principal.sessionId !== undefined;
-      const key = client ? `${principal.tenantId}|${principal.sessionId}` : principal.tenantId;
-      const cost = scans.has(`${req.service.typeName}/${req.method.name}`) ? scanCost : 1;
-      const budgets = client ? clients : tenants;
-      let admission = budgets.admit(key, cost, holds, now());
-      // A caller back before the time its last refusal gave it waits that time out here, then tries once more.
-      if ("refused" in admission && admission.earlyMs > 0 && held < maxHeld) {
-        held++;
-        try {
-          // Ends early, without error, once the caller goes away or its deadline passes.
-          await sleep(Math.min(admission.earlyMs, maxHoldMs), undefined, { signal: req.signal }).catch(() => {});
-        } finally {
-          held--;
-        }
-        admission = budgets.admit(key, cost, holds, now());
+    // An unauthenticated call spends no budget.
+    if (!principal) return proceed(next, req, holds, releaseNothing);
+    const client = principal.sessionId !== undefined;
+    const caller: Caller = {
+      key: client ? `${principal.tenantId}|${principal.sessionId}` : principal.tenantId,
+      cost: scans.has(`${req.service.typeName}/${req.method.name}`) ? scanCost : 1,
+      budgets: client ? clients : tenants,
+      who: client ? "client" : "tenant",
+    };
+    const admission = caller.budgets.admit(caller.key, caller.cost, holds, now());
+    return "refused" in admission ? afterRefusal(next, req, holds, caller, admission) : proceed(next, req, holds, admission.release);
+  };
+
+  /** A refused caller back early waits out the time it was given, then tries once more. */
+  async function afterRefusal(next: Next, req: UnaryRequest | StreamRequest, holds: boolean, caller: Caller, refused: Refused) {
+    let admission: Admission = refused;
+    if (refused.earlyMs > 0 && held < maxHeld) {
+      held++;
+      try {
+        // Ends early, without error, once the caller goes away or its deadline passes.
+        await sleep(Math.min(refused.earlyMs, maxHoldMs), undefined, { signal: req.signal }).catch(() => {});
+      } finally {
+        held--;
       }
-      if ("refused" in admission) {
-        const who = client ? "client" : "tenant";
-        const what = admission.refused === "rate" ? "calls per second" : "calls in progress";
-        throw limited("RATE_LIMITED", `the ${who}'s ${what} are used up; retry after the RetryInfo delay`, admission.retryAfterMs, `${who}_${admission.refused}`);
-      }
-      release = admission.release;
+      admission = caller.budgets.admit(caller.key, caller.cost, holds, now());
     }
+    if ("refused" in admission) {
+      const what = admission.refused === "rate" ? "calls per second" : "calls in progress";
+      throw limited("RATE_LIMITED", `the ${caller.who}'s ${what} are used up; retry after the RetryInfo delay`, admission.retryAfterMs, `${caller.who}_${admission.refused}`);
+    }
+    return proceed(next, req, holds, admission.release);
+  }
+
+  /** Runs a call let through, counting it in progress, and spends the work it was charged when it ends. */
+  function proceed(next: Next, req: UnaryRequest | StreamRequest, holds: boolean, release: (work?: number) => void) {
     if (!holds) return next(req);
     calls++;
-    try {
-      return await next(req);
-    } finally {
-      calls--;
-      release(workCharged());
-    }
-  };
+    return nextOf(next, req).then(
+      (res) => {
+        ended(release);
+        return res;
+      },
+      (e: unknown) => {
+        ended(release);
+        throw e;
+      },
+    );
+  }
+
+  /** A call in progress has ended: it spends the work it was charged. */
+  function ended(release: (work?: number) => void): void {
+    calls--;
+    release(workCharged());
+  }
+}
+
+type Next = Parameters<Interceptor>[0];
+
+/** Whose budget a call spends, and how much of it. */
+interface Caller {
+  key: string;
+  cost: number;
+  budgets: Budgets;
+  who: "client" | "tenant";
 }
 
 /** What an unauthenticated call releases: it spent no budget. */

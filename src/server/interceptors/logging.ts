@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { loggerKey, principalKey } from "../../service/context.js";
 import { createLogSampler, type LogSampler } from "../log-sampler.js";
 import { requestIdOf } from "../request-id.js";
+import { nextOf } from "./next-call.js";
 
 /**
  * One "rpc" line per request with its request id, procedure and outcome, and a child logger
@@ -22,7 +23,7 @@ export function createLoggingInterceptor(logger: Logger, now: () => number = () 
     now,
     onSuppressed: ({ suppressed, keys, windowMs }) => logger.warn({ suppressed, tenants: keys, windowMs }, "calls refused for limits not logged"),
   });
-  return (next) => async (req) => {
+  return (next) => (req) => {
     const rid = requestIdOf(req.header.get("x-request-id"));
     const procedure = `${req.service.typeName}/${req.method.name}`;
     // The child logger is made only for a handler that logs: pino redacts a child's bindings
@@ -31,29 +32,32 @@ export function createLoggingInterceptor(logger: Logger, now: () => number = () 
     let log: Logger | undefined;
     req.contextValues.set(loggerKey, () => (log ??= logger.child({ rid, procedure })));
     const call: Call = { logger, refusals, values: req.contextValues, rid, procedure, started: performance.now() };
-    try {
-      const res = await next(req);
-      res.header.set("x-request-id", rid);
-      if (!res.stream) {
-        done(call);
-        return res;
-      }
-      const source = res.message;
-      async function* logged() {
-        try {
-          yield* source;
+    return nextOf(next, req).then(
+      (res) => {
+        res.header.set("x-request-id", rid);
+        if (!res.stream) {
           done(call);
-        } catch (e) {
-          done(call, e);
-          throw e;
+          return res;
         }
-      }
-      return { ...res, message: logged() };
-    } catch (e) {
-      done(call, e);
-      throw e;
-    }
+        return { ...res, message: logged(res.message, call) };
+      },
+      (e: unknown) => {
+        done(call, e);
+        throw e;
+      },
+    );
   };
+}
+
+/** A response stream, its "rpc" line written when it ends. */
+async function* logged<T>(source: AsyncIterable<T>, call: Call) {
+  try {
+    yield* source;
+    done(call);
+  } catch (e) {
+    done(call, e);
+    throw e;
+  }
 }
 
 interface Call {

@@ -17,7 +17,8 @@ export function createRequestInputInterceptor(maxBytes?: number): Interceptor {
     req.contextValues.set(callStartedKey, true);
     if (!req.stream) return next(req);
     const single = req.method.methodKind === "server_streaming";
-    return next({ ...req, message: readOrRefuse(req.message, req.method.input, single, maxBytes) });
+    // signal by name: a transport's request may read it through a getter, which a spread drops.
+    return next({ ...req, signal: req.signal, message: readOrRefuse(req.message, req.method.input, single, maxBytes) });
   };
 }
 

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { FastCounter, FastHistogram, type CounterChild, type HistogramChild } from "./series.js";
 import type { Session } from "../../domain/session.js";
 import { processRegistry } from "./process-metrics.js";
 
@@ -12,7 +13,8 @@ export interface Metrics {
   rpcFinished(procedure: string, code: string, seconds?: number): void;
   /** Counts a response stream as open; returns the function that counts it closed (once). */
   streamOpened(procedure: string, caller: Caller): () => void;
-  storeOperation(operation: string, ok: boolean, seconds: number): void;
+  /** The series of one repository method ("sessions.get"): resolved once, then each call it times costs a few additions. */
+  storeOperation(operation: string): StoreOperationSeries;
   /** A committed write of `session`: its events from index `firstNew` on are the ones it published. */
   sessionWritten(session: Session, firstNew: number): void;
   analyzerFinished(analyzer: string, result: "ok" | "error" | "timeout", seconds: number): void;
@@ -23,6 +25,10 @@ export interface Metrics {
   /** The text exposition: this app's series, then the process's. */
   exposition(): Promise<string>;
   readonly contentType: string;
+}
+
+export interface StoreOperationSeries {
+  finished(ok: boolean, seconds: number): void;
 }
 
 /** Who holds a stream: a tenant's API key, a front end's client token, or nobody (public health checks). */
@@ -40,23 +46,18 @@ export function createMetrics({ feedHealthy }: MetricsOptions): Metrics {
   // Made now rather than at the first scrape, so GC and event-loop delay are measured from the start.
   const processSeries = processRegistry();
   const registers = [new Registry()];
-  const rpcs = new Counter({ name: `${prefix}rpcs_total`, help: "RPCs finished, by procedure and status code.", labelNames: ["procedure", "code"], registers });
-  const rpcSeconds = new Histogram({
-    name: `${prefix}rpc_duration_seconds`,
-    help: "Time from a unary RPC reaching the interceptors to its response, by procedure.",
-    labelNames: ["procedure"],
-    buckets: latencyBuckets,
+  // The series every call feeds are Fast* (series.ts): a few additions per observation.
+  const rpcs = new FastCounter(`${prefix}rpcs_total`, "RPCs finished, by procedure and status code.", ["procedure", "code"], registers);
+  const rpcSeconds = new FastHistogram(
+    `${prefix}rpc_duration_seconds`,
+    "Time from a unary RPC reaching the interceptors to its response, by procedure.",
+    ["procedure"],
+    latencyBuckets,
     registers,
-  });
+  );
   const streams = new Gauge({ name: `${prefix}open_streams`, help: "Response streams open now, by procedure and caller.", labelNames: ["procedure", "caller"], registers });
-  const storeOps = new Counter({ name: `${prefix}store_operations_total`, help: "Store calls, by repository method and result.", labelNames: ["operation", "result"], registers });
-  const storeSeconds = new Histogram({
-    name: `${prefix}store_operation_duration_seconds`,
-    help: "Store call latency, by repository method.",
-    labelNames: ["operation"],
-    buckets: latencyBuckets,
-    registers,
-  });
+  const storeOps = new FastCounter(`${prefix}store_operations_total`, "Store calls, by repository method and result.", ["operation", "result"], registers);
+  const storeSeconds = new FastHistogram(`${prefix}store_operation_duration_seconds`, "Store call latency, by repository method.", ["operation"], latencyBuckets, registers);
   const created = new Counter({ name: `${prefix}sessions_created_total`, help: "Sessions opened, by origin.", labelNames: ["origin"], registers });
   const closed = new Counter({
     name: `${prefix}sessions_closed_total`,
@@ -74,12 +75,13 @@ export function createMetrics({ feedHealthy }: MetricsOptions): Metrics {
     buckets: latencyBuckets,
     registers,
   });
-  const feedLag = new Histogram({
-    name: `${prefix}event_feed_lag_seconds`,
-    help: "Time from an event's creation to its arrival at this replica's event feed.",
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  const feedLag = new FastHistogram(
+    `${prefix}event_feed_lag_seconds`,
+    "Time from an event's creation to its arrival at this replica's event feed.",
+    [],
+    [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers,
-  });
+  ).child();
   new Gauge({
     name: `${prefix}event_feed_up`,
     help: "1 while the event feed delivers every committed event to this replica, 0 while it is down.",
@@ -91,24 +93,19 @@ export function createMetrics({ feedHealthy }: MetricsOptions): Metrics {
   const feedDowns = new Counter({ name: `${prefix}event_feed_down_total`, help: "Times the event feed broke.", registers });
   const refusedConnections = new Counter({ name: `${prefix}connections_refused_total`, help: "Connections refused at the cap because every connection had a call in progress.", registers });
 
-  // Children are looked up once per label combination: every call pays a map lookup, not a label hash.
-  const cached = <T>(make: (key: string) => T) => {
-    const children = new Map<string, T>();
-    return (key: string) => {
-      let child = children.get(key);
-      if (!child) children.set(key, (child = make(key)));
-      return child;
-    };
-  };
-  const rpcCount = cached((key) => rpcs.labels(...(key.split("|") as [string, string])));
-  const rpcLatency = cached((procedure) => rpcSeconds.labels(procedure));
-  const storeLatency = cached((operation) => storeSeconds.labels(operation));
-  const storeCount = cached((key) => storeOps.labels(...(key.split("|") as [string, string])));
+  // Each procedure's series, looked up by name alone: no label string is built per call. Every
+  // child is made at its first observation, as prom-client's appear in the exposition: a
+  // streaming procedure, never timed, has no latency series.
+  const procedures = new Map<string, { latency?: HistogramChild; codes: Map<string, CounterChild> }>();
 
   return {
     rpcFinished(procedure, code, seconds) {
-      rpcCount(`${procedure}|${code}`).inc();
-      if (seconds !== undefined) rpcLatency(procedure).observe(seconds);
+      let series = procedures.get(procedure);
+      if (!series) procedures.set(procedure, (series = { codes: new Map() }));
+      let count = series.codes.get(code);
+      if (!count) series.codes.set(code, (count = rpcs.child(procedure, code)));
+      count.inc();
+      if (seconds !== undefined) (series.latency ??= rpcSeconds.child(procedure)).observe(seconds);
     },
     streamOpened(procedure, caller) {
       const gauge = streams.labels(procedure, caller);
@@ -120,12 +117,23 @@ export function createMetrics({ feedHealthy }: MetricsOptions): Metrics {
         gauge.dec();
       };
     },
-    storeOperation(operation, ok, seconds) {
-      storeCount(ok ? `${operation}|ok` : `${operation}|error`).inc();
-      storeLatency(operation).observe(seconds);
+    storeOperation(operation) {
+      // Children made at their first observation, as prom-client's appear: a method never called
+      // has no series, one that never failed no error series.
+      let ok: CounterChild | undefined;
+      let failed: CounterChild | undefined;
+      let latency: HistogramChild | undefined;
+      return {
+        finished(succeeded, seconds) {
+          if (succeeded) (ok ??= storeOps.child(operation, "ok")).inc();
+          else (failed ??= storeOps.child(operation, "error")).inc();
+          (latency ??= storeSeconds.child(operation)).observe(seconds);
+        },
+      };
     },
     sessionWritten(session, firstNew) {
-      for (const event of session.events.slice(firstNew)) {
+      for (let i = firstNew; i < session.events.length; i++) {
+        const event = session.events[i]!;
         if (event.type === "OPENED") created.inc({ origin: session.origin });
         else if ((event.type === "RESOLVED" || event.type === "FAILED") && event.outcome) {
           closed.inc({ outcome: event.outcome.kind, failure_reason: event.outcome.failureReason ?? "none", decision: session.decision.decision });
