@@ -42,11 +42,12 @@ export function createRiskContext({ store, clock, defaults, disposableDomains }:
    * assessment is a function of the identity, the device, the market and the tenant's
    * configuration alone (the account, the session id and the time only count against links), so a
    * continuing Submit that repeats them, with the same frozen objects the store handed out and
-   * the same configuration object (configFor keeps it per revision), gets the same assessment
-   * back. Keyed weakly by the identity, so it holds nothing its session no longer does; one per
+   * the same configuration revision, gets the same assessment back. An identity is its tenant's,
+   * and revisions never change, so the version names the configuration; only the number is kept,
+   * so an identity does not hold an old revision's lists alive. Keyed weakly by the identity, so it holds nothing its session no longer does; one per
    * context, whose defaults and disposable domains it also depends on; frozen, as calls share it.
    */
-  const unlinked = new WeakMap<Identity, { device: DeviceSignals | undefined; market: string; accountId: string | undefined; config: TenantConfig; risk: RiskAssessment }>();
+  const unlinked = new WeakMap<Identity, { device: DeviceSignals | undefined; market: string; accountId: string | undefined; configVersion: number; risk: RiskAssessment }>();
   return {
     async configFor(tenantId) {
       const hit = cache.get(tenantId);
@@ -69,7 +70,7 @@ export function createRiskContext({ store, clock, defaults, disposableDomains }:
       const links = keys.length > 0 ? await store.identity.findByKeys(session.tenantId, keys, maxLinks) : [];
       const reusable = links.length === 0 && isFrozenIdentity(session.identity) && (!device || isFrozenDevice(device));
       const known = reusable ? unlinked.get(session.identity) : undefined;
-      if (known && known.device === device && known.market === session.market && known.accountId === accountId && known.config === config) return known.risk;
+      if (known && known.device === device && known.market === session.market && known.accountId === accountId && known.configVersion === config.version) return known.risk;
       const risk = assessRisk({
         identity: session.identity,
         ...(device ? { device } : {}),
@@ -85,7 +86,7 @@ export function createRiskContext({ store, clock, defaults, disposableDomains }:
         elements,
       });
       if (!reusable) return risk;
-      unlinked.set(session.identity, { device, market: session.market, accountId, config, risk: freezeAssessment(risk) });
+      unlinked.set(session.identity, { device, market: session.market, accountId, configVersion: config.version, risk: freezeAssessment(risk) });
       return risk;
     },
   };

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { frozenUntil, ListRuns } from "./list-runs.js";
 
 /**
@@ -13,6 +14,22 @@ import { frozenUntil, ListRuns } from "./list-runs.js";
 /** `convert` for one value, remembered when the value is frozen. */
 export function memoFrozen<T extends object, R extends object>(convert: (value: T) => R): (value: T) => R {
   const cache = new WeakMap<T, R>();
+  return (value) => {
+    if (!Object.isFrozen(value)) return convert(value);
+    let result = cache.get(value);
+    if (result === undefined) cache.set(value, (result = freezeMessage(convert(value))));
+    return result;
+  };
+}
+
+/**
+ * `convert` for one value, remembered when the value is frozen, for the `max` values converted
+ * most recently. For results as large as a whole session: remembered weakly, every version a
+ * client ever read would keep its message (and its encoding, shared-encoding.ts) for as long as
+ * the store keeps the version, so what reads cost in memory would be the client's to choose.
+ */
+export function memoRecent<T extends object, R extends object>(convert: (value: T) => R, max: number): (value: T) => R {
+  const cache = new LRUCache<T, R>({ max });
   return (value) => {
     if (!Object.isFrozen(value)) return convert(value);
     let result = cache.get(value);

@@ -27,7 +27,7 @@ import {
 } from "../../gen/sessionflow/v1/lifecycle_pb.js";
 import { LifecycleEventSchema, LifecycleEventType, type LifecycleEvent } from "../../gen/sessionflow/v1/event_pb.js";
 import type { FeedEvent } from "../domain/store.js";
-import { memoFrozen, memoList } from "./frozen-memo.js";
+import { memoFrozen, memoList, memoRecent } from "./frozen-memo.js";
 import type * as risk from "../domain/risk.js";
 import type * as thresholds from "../domain/thresholds.js";
 import {
@@ -154,15 +154,17 @@ function timestampOf(date: Date): Timestamp {
 }
 
 /**
- * A session as its responses show it. A stored version is converted once, and its encoding is
- * then remembered too (shared-encoding.ts), so reading a version again costs neither; a session
- * shown as replaced is converted on each read, as its replacement is found then.
+ * A session as its responses show it. A stored version read recently is converted once, and its
+ * encoding is then remembered too (shared-encoding.ts), so reading it again costs neither; a
+ * session shown as replaced is converted on each read, as its replacement is found then.
  */
 export function sessionToProto(session: domain.Session, replacedBy?: string): Session {
   return replacedBy ? sessionOf(session, replacedBy) : storedSessionToProto(session);
 }
 
-const storedSessionToProto = memoFrozen((session: domain.Session) => sessionOf(session));
+/** Versions read again soon are answered from here; the oldest of more than this many are converted again. */
+export const rememberedSessions = 4096;
+const storedSessionToProto = memoRecent((session: domain.Session) => sessionOf(session), rememberedSessions);
 
 function sessionOf(session: domain.Session, replacedBy?: string): Session {
   return {

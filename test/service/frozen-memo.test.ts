@@ -2,7 +2,7 @@ import { clone, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import type { Session } from "../../src/domain/session.js";
 import { createViewer } from "../../src/service/client-view.js";
-import { memoFrozen, memoList } from "../../src/service/frozen-memo.js";
+import { memoFrozen, memoList, memoRecent } from "../../src/service/frozen-memo.js";
 import { sessionToProto } from "../../src/service/mapping.js";
 import { frozenCopy } from "../../src/store/freeze.js";
 import { SessionSchema } from "../../gen/sessionflow/v1/session_pb.js";
@@ -120,6 +120,22 @@ describe("memoList", () => {
     expect(map(open)).not.toBe(a);
     const frozen = Object.freeze({ n: 3 });
     expect(map(frozen)).toBe(map(frozen));
+  });
+});
+
+describe("memoRecent", () => {
+  it("remembers only the most recent frozen values, so reads cannot pin every stored version", () => {
+    let converted = 0;
+    const convert = memoRecent((v: { n: number }) => ({ n: v.n, at: ++converted }), 2);
+    const [a, b, c] = [1, 2, 3].map((n) => Object.freeze({ n }));
+    const first = convert(a!);
+    expect(convert(a!)).toBe(first);
+    convert(b!);
+    convert(c!); // a is now the least recent of three: forgotten
+    expect(convert(a!)).not.toBe(first);
+    expect(converted).toBe(4);
+    const open = { n: 4 };
+    expect(convert(open)).not.toBe(convert(open));
   });
 });
 
