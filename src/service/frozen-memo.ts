@@ -13,13 +13,7 @@ import { frozenUntil, ListRuns } from "./list-runs.js";
 
 /** `convert` for one value, remembered when the value is frozen. */
 export function memoFrozen<T extends object, R extends object>(convert: (value: T) => R): (value: T) => R {
-  const cache = new WeakMap<T, R>();
-  return (value) => {
-    if (!Object.isFrozen(value)) return convert(value);
-    let result = cache.get(value);
-    if (result === undefined) cache.set(value, (result = freezeMessage(convert(value))));
-    return result;
-  };
+  return memoIn<T, R>(new WeakMap<T, R>(), convert);
 }
 
 /**
@@ -29,7 +23,11 @@ export function memoFrozen<T extends object, R extends object>(convert: (value: 
  * the store keeps the version, so what reads cost in memory would be the client's to choose.
  */
 export function memoRecent<T extends object, R extends object>(convert: (value: T) => R, max: number): (value: T) => R {
-  const cache = new LRUCache<T, R>({ max });
+  return memoIn<T, R>(new LRUCache<T, R>({ max }), convert);
+}
+
+/** `convert`, its results for frozen values kept in `cache` (a WeakMap, or a bounded LRU). */
+function memoIn<T extends object, R extends object>(cache: { get(key: T): R | undefined; set(key: T, value: R): unknown }, convert: (value: T) => R): (value: T) => R {
   return (value) => {
     if (!Object.isFrozen(value)) return convert(value);
     let result = cache.get(value);
